@@ -1,0 +1,2 @@
+from ._balance_labels import BalanceLabels
+from ._label_dist import LabelDistribution

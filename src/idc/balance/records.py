@@ -1,0 +1,58 @@
+"""
+The framework side of the label rules: which labels a record carries. This is the
+only place that knows how idc stores labels in its data types.
+"""
+from typing import List, Optional
+
+import numpy as np
+
+from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData
+
+
+def classification_label(item: ImageClassificationData) -> Optional[str]:
+    """
+    Returns the label of an image classification record.
+
+    :param item: the record
+    :type item: ImageClassificationData
+    :return: the label, None if the record has no (or an empty) label
+    :rtype: str or None
+    """
+    label = item.annotation
+    if (label is None) or (label == ""):
+        return None
+    return label
+
+
+def record_labels(item, label_key: str) -> List[str]:
+    """
+    Returns the labels of a record, one entry per occurrence:
+    the label of an image classification record, the label of each object of an
+    object detection record (from the object's metadata key), the label of each
+    layer of an image segmentation record that has at least one pixel set
+    (an all-zero layer is not present in the image).
+
+    :param item: the record
+    :param label_key: the metadata key of object detection objects that holds the label
+    :type label_key: str
+    :return: the labels, empty if the record has none
+    :rtype: list
+    :raises TypeError: for a record of another type
+    """
+    if isinstance(item, ImageClassificationData):
+        label = classification_label(item)
+        return [] if label is None else [label]
+    if isinstance(item, ObjectDetectionData):
+        if item.annotation is None:
+            return []
+        result = []
+        for obj in item.annotation:
+            if (obj.metadata is not None) and (label_key in obj.metadata):
+                result.append(str(obj.metadata[label_key]))
+        return result
+    if isinstance(item, ImageSegmentationData):
+        if item.annotation is None:
+            return []
+        return [label for label, layer in item.annotation.layers.items()
+                if (layer is not None) and bool(np.any(layer))]
+    raise TypeError("Unsupported record type: %s" % type(item).__name__)
