@@ -5,6 +5,7 @@ from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from kasperl.api import make_list
+from seppl import AliasSupporter
 from seppl.io import StreamFilter
 from idc.api import ImageClassificationData
 
@@ -16,7 +17,7 @@ from ._stream import process_as_batch
 DEFAULT_PROBABILITY = 1.0
 
 
-class BalanceLabels(StreamFilter, PlaceholderSupporter):
+class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
     """
     Keeps each image classification record with the probability of its label
     (from a correction file), dropping the others.
@@ -55,6 +56,16 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter):
         :rtype: str
         """
         return "balance-labels-ic"
+
+    def aliases(self) -> List[str]:
+        """
+        Returns the aliases under which the plugin is known too: a name no other package
+        uses, for when another installed package registers a plugin called 'balance-labels-ic'.
+
+        :return: the aliases
+        :rtype: list
+        """
+        return ["bal-balance-labels-ic"]
 
     def description(self) -> str:
         """

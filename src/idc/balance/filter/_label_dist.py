@@ -2,6 +2,7 @@ import argparse
 import sys
 from typing import List, Optional
 
+from seppl import AliasSupporter
 from seppl.io import StreamFilter
 from seppl.placeholders import PlaceholderSupporter, placeholder_list
 from seppl.variables import expand_variables
@@ -16,7 +17,7 @@ from idc.balance.records import record_labels
 from ._stream import process_as_batch
 
 
-class LabelDistribution(StreamFilter, PlaceholderSupporter):
+class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
     """
     Passes every record on unchanged, counts the labels on the way and outputs the
     distribution (counts, percentages or a correction for balance-labels-ic) when the
@@ -59,6 +60,16 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter):
         :rtype: str
         """
         return "label-dist"
+
+    def aliases(self) -> List[str]:
+        """
+        Returns the aliases under which the plugin is known too: a name no other package
+        uses, for when another installed package registers a plugin called 'label-dist'.
+
+        :return: the aliases
+        :rtype: list
+        """
+        return ["bal-label-dist"]
 
     def description(self) -> str:
         """

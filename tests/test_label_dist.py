@@ -1,0 +1,136 @@
+"""
+label-dist through the framework's Python API: counts, percentages and corrections of
+image classification, object detection and image segmentation records, in text, CSV and
+JSON, written atomically.
+"""
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from wai.common.adams.imaging.locateobjects import LocatedObject, LocatedObjects
+
+from idc.api import ObjectDetectionData, ImageSegmentationData, ImageSegmentationAnnotations
+from idc.balance.core import BalanceError
+from idc.balance.filter import LabelDistribution
+from helpers import ic_records, jpeg_bytes, run_pipeline
+
+IC_LABELS = ["dog", "cat", "dog", None, "bird", "dog", "cat", "dog"]
+IC_COUNTS = {"bird": 1, "cat": 2, "dog": 4}
+
+
+def od_records():
+    def record(i, labels):
+        objects = LocatedObjects()
+        for j, label in enumerate(labels):
+            obj = LocatedObject(j, j, 2, 2)
+            if label is not None:
+                obj.metadata["type"] = label
+            objects.append(obj)
+        return ObjectDetectionData(image_name="od%d.jpg" % i, data=jpeg_bytes(i), annotation=objects)
+    # a missing label key is not counted; an image without objects has no label
+    return [record(0, ["car", "car", "person"]), record(1, ["car", None]), record(2, [])]
+
+
+def is_records():
+    def record(i, present, empty=()):
+        layers = {label: np.full((8, 8), 255, dtype=np.uint8) for label in present}
+        layers.update({label: np.zeros((8, 8), dtype=np.uint8) for label in empty})
+        ann = ImageSegmentationAnnotations(labels=["road", "sky", "tree"], layers=layers)
+        return ImageSegmentationData(image_name="is%d.png" % i, data=jpeg_bytes(i), annotation=ann)
+    # an all-zero layer is not present in the image
+    return [record(0, ["road", "sky"]), record(1, ["sky"], empty=["tree"]), record(2, ["sky", "tree"])]
+
+
+def run_dist(tmp_path, records, output_type="counts", output_format="json", **kwargs):
+    path = tmp_path / ("dist." + output_format)
+    f = LabelDistribution(output_file=str(path), output_type=output_type, output_format=output_format, **kwargs)
+    out = run_pipeline(records, [f])
+    return out, path.read_text()
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: ic_records(IC_LABELS), IC_COUNTS),
+    (od_records, {"car": 3, "person": 1}),
+    (is_records, {"road": 1, "sky": 3, "tree": 1}),
+])
+def test_counts_per_data_type_and_records_pass_unchanged(tmp_path, make, expected):
+    records = make()
+    out, text = run_dist(tmp_path, records)
+    assert json.loads(text) == expected
+    assert list(json.loads(text)) == sorted(expected)
+    assert [id(r) for r in out] == [id(r) for r in records]
+
+
+def test_object_label_key(tmp_path):
+    records = od_records()
+    for r in records:
+        for obj in r.annotation:
+            obj.metadata["kind"] = "thing"
+    _, text = run_dist(tmp_path, records, label_key="kind")
+    assert json.loads(text) == {"thing": 5}
+
+
+@pytest.mark.parametrize("output_format", ["text", "csv", "json"])
+@pytest.mark.parametrize("output_type", ["counts", "percentages", "label-balance-correction"])
+def test_every_format_and_type(tmp_path, output_format, output_type):
+    _, text = run_dist(tmp_path, ic_records(IC_LABELS), output_type=output_type, output_format=output_format)
+    total = sum(IC_COUNTS.values())
+    expected = {
+        "counts": IC_COUNTS,
+        "percentages": {k: 100.0 * v / total for k, v in IC_COUNTS.items()},
+        "label-balance-correction": {k: 1 / v for k, v in IC_COUNTS.items()},
+    }[output_type]
+    if output_format == "json":
+        assert text.endswith("\n")
+        values = json.loads(text)
+    elif output_format == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["label", {"counts": "count", "percentages": "percentage",
+                                     "label-balance-correction": "probability"}[output_type]]
+        values = {label: (int(v) if output_type == "counts" else float(v)) for label, v in rows[1:]}
+    else:
+        values = dict()
+        for line in text.splitlines():
+            label, value = line.split(": ")
+            values[label] = int(value) if output_type == "counts" else float(value)
+    assert list(values) == sorted(IC_COUNTS)
+    assert values == pytest.approx(expected, abs=1e-12)
+    for v in values.values():
+        assert isinstance(v, int if output_type == "counts" else float)
+
+
+def test_stdout_when_no_file(capsys):
+    run_pipeline(ic_records(IC_LABELS), [LabelDistribution()])
+    assert capsys.readouterr().out == "bird: 1\ncat: 2\ndog: 4\n"
+
+
+def test_placeholder_in_output_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_pipeline(ic_records(IC_LABELS), [LabelDistribution(output_file="{CWD}/d.json", output_format="json")])
+    assert json.loads((tmp_path / "d.json").read_text()) == IC_COUNTS
+
+
+def test_missing_output_directory_fails_at_initialize(tmp_path):
+    f = LabelDistribution(output_file=str(tmp_path / "nope" / "d.json"))
+    with pytest.raises(BalanceError, match="option -o/--output_file .*does not exist"):
+        f.initialize()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"output_format": "xml"}, "option -f/--output_format: 'xml' is not one of: text, csv, json"),
+    ({"output_type": "weights"}, "option -t/--output_type: 'weights' is not one of"),
+    ({"label_key": ""}, "option -k/--label_key: must not be empty"),
+])
+def test_bad_options_fail_at_initialize(kwargs, message):
+    with pytest.raises(BalanceError, match=message):
+        LabelDistribution(**kwargs).initialize()
+
+
+def test_existing_file_is_replaced_atomically(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text("old")
+    run_pipeline(ic_records(IC_LABELS), [LabelDistribution(output_file=str(path), output_format="json")])
+    assert json.loads(path.read_text()) == IC_COUNTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json"]
