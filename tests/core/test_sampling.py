@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from idc.balance.core import ProbabilisticSampler, UniformStream, create_rng, resolve_seed
+from idc.balance.core import ProbabilisticSampler, uniform_stream, create_rng, resolve_seed
 
 
 def sampler(correction, default=1.0, seed=1, block_size=8192):
-    return ProbabilisticSampler(correction, default, UniformStream(create_rng(seed), block_size=block_size))
+    return ProbabilisticSampler(correction, default, uniform_stream(create_rng(seed), block_size=block_size))
 
 
 def binomial_bounds(n, p, sigmas=5.0):
@@ -54,8 +54,8 @@ def test_same_seed_same_decisions_whatever_the_block_size():
 
 
 def test_uniform_stream_matches_generator():
-    stream = UniformStream(create_rng(99), block_size=10)
-    drawn = [stream.next() for _ in range(35)]
+    stream = uniform_stream(create_rng(99), block_size=10)
+    drawn = [next(stream) for _ in range(35)]
     expected = np.random.default_rng(99).random(40)[:35]
     # blocks of 10 from the same generator give the same sequence as one draw of 40
     assert np.allclose(drawn, expected)

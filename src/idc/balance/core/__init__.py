@@ -10,6 +10,6 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
                             percentages, distribution_values, format_values, check_choice)
 from ._errors import BalanceError
 from ._label_files import read_label_map, check_number, check_output_dir, write_atomically
-from ._report import BalanceReport, LabelTally
-from ._sampling import UniformStream, ProbabilisticSampler
+from ._report import LabelTally, summary_lines
+from ._sampling import uniform_stream, ProbabilisticSampler
 from ._seed import resolve_seed, create_rng

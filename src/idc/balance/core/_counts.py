@@ -1,7 +1,7 @@
 """
 Counting labels.
 """
-from typing import Dict
+from typing import Dict, Iterable
 
 
 class LabelCounter:
@@ -21,6 +21,22 @@ class LabelCounter:
         :type label: str
         """
         self._counts[label] = self._counts.get(label, 0) + 1
+
+    def add_all(self, labels: Iterable[str]) -> int:
+        """
+        Counts one occurrence of each of the labels (e.g. all objects of one image).
+
+        :param labels: the labels
+        :type labels: iterable
+        :return: the number of labels counted
+        :rtype: int
+        """
+        counts = self._counts
+        n = 0
+        for label in labels:
+            counts[label] = counts.get(label, 0) + 1
+            n += 1
+        return n
 
     def counts(self) -> Dict[str, int]:
         """

@@ -2,9 +2,11 @@
 Samplers turn a per-label correction into a decision per record: how many times
 the record is emitted (0 = dropped, 1 = kept).
 """
-from typing import Mapping
+from typing import Dict, Iterator, List, Mapping
 
 import numpy as np
+
+from ._report import LabelTally
 
 BLOCK_SIZE = 8192
 """ How many uniform numbers are drawn from the generator at once (a numpy call per
@@ -12,55 +14,43 @@ record would cost more than the rest of the decision). The stream of draws, and 
 the output, does not depend on it. """
 
 
-class UniformStream:
+def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> Iterator[float]:
     """
-    Hands out uniform numbers in [0, 1) one at a time from a numpy generator,
-    drawing them in blocks. The sequence is fixed by the generator's seed.
+    Returns an endless iterator over uniform numbers in [0, 1) from a numpy generator,
+    drawn in blocks. The sequence is fixed by the generator's seed and does not depend
+    on the block size.
+
+    :param rng: the generator to draw from
+    :type rng: np.random.Generator
+    :param block_size: how many numbers to draw at once
+    :type block_size: int
+    :return: the iterator
     """
-
-    def __init__(self, rng: np.random.Generator, block_size: int = BLOCK_SIZE):
-        """
-        :param rng: the generator to draw from
-        :type rng: np.random.Generator
-        :param block_size: how many numbers to draw at once
-        :type block_size: int
-        """
-        self._rng = rng
-        self._block_size = block_size
-        self._block = iter(())
-
-    def next(self) -> float:
-        """
-        Returns the next uniform number.
-
-        :return: a number in [0, 1)
-        :rtype: float
-        """
-        try:
-            return next(self._block)
-        except StopIteration:
-            self._block = iter(self._rng.random(self._block_size).tolist())
-            return next(self._block)
+    while True:
+        yield from rng.random(block_size).tolist()
 
 
 class ProbabilisticSampler:
     """
     Keeps a record with the probability of its label: each record is an independent
     Bernoulli trial, so the kept counts are only balanced on average.
+    Tallies per label what came in and what was kept.
     """
 
-    def __init__(self, correction: Mapping[str, float], default_probability: float, uniforms: UniformStream):
+    def __init__(self, correction: Mapping[str, float], default_probability: float, uniforms: Iterator[float]):
         """
         :param correction: label -> keep probability in [0, 1]
         :type correction: dict
         :param default_probability: the probability of labels not in the correction
         :type default_probability: float
-        :param uniforms: the source of random numbers
-        :type uniforms: UniformStream
+        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
+        :type uniforms: iterator
         """
         self._correction = dict(correction)
         self._default = default_probability
         self._uniforms = uniforms
+        self._state: Dict[str, List] = dict()
+        """ per label: [records in, kept, probability]; a plain list is the cheapest per-record update """
 
     def probability(self, label: str) -> float:
         """
@@ -84,5 +74,20 @@ class ProbabilisticSampler:
         :return: 1 to keep the record, 0 to drop it
         :rtype: int
         """
-        u = self._uniforms.next()
-        return 1 if u < self._correction.get(label, self._default) else 0
+        state = self._state.get(label)
+        if state is None:
+            state = self._state[label] = [0, 0, self.probability(label)]
+        state[0] += 1
+        if next(self._uniforms) < state[2]:
+            state[1] += 1
+            return 1
+        return 0
+
+    def tallies(self) -> Dict[str, LabelTally]:
+        """
+        Returns what came in and what was kept per label so far, sorted by label.
+
+        :return: label -> tally
+        :rtype: dict
+        """
+        return {label: LabelTally(self._state[label][0], self._state[label][1]) for label in sorted(self._state)}

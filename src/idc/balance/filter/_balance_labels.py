@@ -4,13 +4,12 @@ from typing import List, Optional
 from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
-from kasperl.api import make_list
 from seppl import AliasSupporter
 from seppl.io import StreamFilter
 from idc.api import ImageClassificationData
 
-from idc.balance.core import (read_correction, check_probability, resolve_seed, create_rng, UniformStream,
-                              ProbabilisticSampler, BalanceReport, BalanceError)
+from idc.balance.core import (read_correction, check_probability, resolve_seed, create_rng, uniform_stream,
+                              ProbabilisticSampler, BalanceError, summary_lines)
 from idc.balance.records import classification_label
 from ._stream import process_as_batch
 
@@ -46,7 +45,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.seed = seed
         self.default_probability = default_probability
         self._sampler: Optional[ProbabilisticSampler] = None
-        self._report: Optional[BalanceReport] = None
+        self._unlabeled = 0
 
     def name(self) -> str:
         """
@@ -152,8 +151,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         seed = resolve_seed(self.seed)
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
-        self._sampler = ProbabilisticSampler(correction, default, UniformStream(create_rng(seed)))
-        self._report = BalanceReport()
+        self._sampler = ProbabilisticSampler(correction, default, uniform_stream(create_rng(seed)))
+        self._unlabeled = 0
 
     def _do_process_stream(self, data):
         """
@@ -161,16 +160,15 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
-        for item in make_list(data):
+        emit_count = self._sampler.emit_count
+        output = self._stream_output
+        for item in (data if isinstance(data, list) else (data,)):
             label = classification_label(item)
             if label is None:
-                self._report.unlabeled += 1
-                self._stream_output.append(item)
-                continue
-            emitted = self._sampler.emit_count(label)
-            self._report.add(label, emitted)
-            if emitted > 0:
-                self._stream_output.append(item)
+                self._unlabeled += 1
+                output.append(item)
+            elif emit_count(label) > 0:
+                output.append(item)
 
     def _do_process(self, data):
         """
@@ -185,6 +183,6 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         Finishes the processing: logs what was kept and dropped per label.
         """
-        if self._report is not None:
-            self.logger().info("Summary:\n" + "\n".join(self._report.lines()))
+        if self._sampler is not None:
+            self.logger().info("Summary:\n" + "\n".join(summary_lines(self._sampler.tallies(), self._unlabeled)))
         super().finalize()

@@ -7,7 +7,6 @@ from seppl.io import StreamFilter
 from seppl.placeholders import PlaceholderSupporter, placeholder_list
 from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
-from kasperl.api import make_list
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
 from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT,
@@ -164,13 +163,13 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
-        for item in make_list(data):
-            labels = record_labels(item, self.label_key)
-            if len(labels) == 0:
+        add_all = self._counter.add_all
+        label_key = self.label_key
+        output = self._stream_output
+        for item in (data if isinstance(data, list) else (data,)):
+            if add_all(record_labels(item, label_key)) == 0:
                 self._unlabeled += 1
-            for label in labels:
-                self._counter.add(label)
-            self._stream_output.append(item)
+            output.append(item)
 
     def _do_process(self, data):
         """
