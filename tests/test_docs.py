@@ -1,0 +1,43 @@
+"""
+The README's Quick start script and Python example work as documented.
+"""
+import os
+import re
+import subprocess
+
+from helpers import EXAMPLE_COUNTS, REPO, BIN, count_subdir
+
+
+def parse_counts(block):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+): (\d+)$", block, re.MULTILINE)}
+
+
+def test_quickstart_prints_counts_before_and_after(tmp_path):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), PATH=str(BIN) + os.pathsep + os.environ["PATH"])
+    result = subprocess.run(["bash", str(REPO / "docs" / "example" / "quickstart.sh"), str(tmp_path / "out")],
+                            cwd=str(REPO), env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    before = result.stdout.split("-- before --")[1].split("--")[0]
+    after = result.stdout.split("-- after --")[1]
+    assert parse_counts(before) == EXAMPLE_COUNTS
+    counts_after = parse_counts(after)
+    assert counts_after == count_subdir(tmp_path / "out" / "balanced")
+    assert counts_after["rocket"] == 10 and counts_after["cat"] < 120 and counts_after["coffee"] < 40
+    # only the cache refresh prints idc's two pypfm import tracebacks; both passes use the cache
+    assert result.stderr.count("Traceback") == 2
+    assert result.stderr.count("No module named 'pypfm'") == 2
+
+
+def test_readme_python_example(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    code = readme.split("```python\n")[1].split("```")[0]
+    (tmp_path / "docs").symlink_to(REPO / "docs")
+    result = subprocess.run([str(BIN / "python"), "-c", code], cwd=str(tmp_path), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Failed to initialize" not in result.stderr
+    assert (tmp_path / "correction.json").exists()
+    after = parse_counts(result.stdout)
+    assert after == count_subdir(tmp_path / "balanced")
+    assert after["rocket"] == 10
+    assert "Summary:" in result.stderr
