@@ -56,7 +56,7 @@ def test_usage_and_help_as_specified():
     # the framework adds FATAL to the -l choices
     assert USAGE in result.stdout
     assert OPTION_HELP in result.stdout
-    assert " ".join(result.stdout.split("\n\n")[2].split()) == DESCRIPTION
+    assert " ".join(result.stdout.split("\n\n")[2].split()).startswith(DESCRIPTION)
 
 
 def test_plugins_md_is_up_to_date():
@@ -105,7 +105,7 @@ def test_round_trip_on_generated_images(tmp_path):
     assert sum(counts.values()) < 85
     # the finalize summary agrees with what label-dist counted
     for label, kept in counts.items():
-        assert re.search(r"^%s\s+\d+\s+%d\s+\d+$" % (label, kept), result.stderr, re.MULTILINE), result.stderr
+        assert re.search(r"^%s\s+\d+\s+%d\s+0\s+\d+\s" % (label, kept), result.stderr, re.MULTILINE), result.stderr
 
 
 def test_without_seed_logs_seed_at_info(tmp_path):

@@ -38,7 +38,7 @@ def test_zero_and_one_are_exact():
 
 def test_default_probability_for_unknown_labels():
     s = sampler({"a": 1.0}, default=0.0)
-    assert s.probability("zzz") == 0.0
+    assert s.correction("zzz") == 0.0
     assert sum(s.emit_count("zzz") for _ in range(1000)) == 0
 
 
@@ -65,3 +65,84 @@ def test_resolve_seed():
     assert resolve_seed(42) == 42
     a, b = resolve_seed(None), resolve_seed(None)
     assert a != b and a >= 0
+
+
+# --- oversampling and exact quotas ---
+
+from idc.balance.core import ExactSampler
+
+
+def exact(counts, targets, seed, default=1.0):
+    uniforms = uniform_stream(create_rng(seed))
+    return ExactSampler(counts, targets, uniforms, ProbabilisticSampler({}, default, uniforms))
+
+
+@pytest.mark.parametrize("counts, targets", [
+    ({"a": 120, "b": 40, "c": 10}, {"a": 10, "b": 10, "c": 10}),      # under
+    ({"a": 120, "b": 40, "c": 10}, {"a": 120, "b": 120, "c": 120}),   # over
+    ({"a": 120, "b": 40, "c": 10}, {"a": 57, "b": 57, "c": 57}),      # mixed: down, over, over
+    ({"a": 7, "b": 3}, {"a": 7, "b": 0}),                             # keep all / drop all
+])
+def test_exact_mode_hits_every_target_for_50_seeds(counts, targets):
+    for seed in range(50):
+        s = exact(counts, targets, seed)
+        # interleave the labels as a reader would
+        stream = [label for i in range(max(counts.values())) for label in counts if i < counts[label]]
+        emitted = dict.fromkeys(counts, 0)
+        for label in stream:
+            emitted[label] += s.emit_count(label)
+        assert emitted == targets, seed
+        assert s.mismatches() == {}
+        for label, tally in s.tallies().items():
+            assert tally.emitted == targets[label]
+            assert tally.records_in == counts[label]
+
+
+@pytest.mark.parametrize("n, t", [(20, 5), (8, 19)])
+def test_exact_selection_is_uniform_over_records(n, t):
+    # each record is chosen for an extra emission with probability (t mod n) / n;
+    # over 4000 seeds its count is binomial: 5 standard deviations bound it
+    seeds = 4000
+    extra = t % n
+    p = extra / n
+    chosen = [0] * n
+    for seed in range(seeds):
+        s = exact({"a": n}, {"a": t}, seed)
+        for i in range(n):
+            if s.emit_count("a") > t // n:
+                chosen[i] += 1
+    low, high = binomial_bounds(seeds, p)
+    assert all(low <= c <= high for c in chosen), chosen
+    assert sum(chosen) == seeds * extra
+
+
+def test_probabilistic_oversampling_mean_copies():
+    # correction 2.5: every record twice, a third time with probability 0.5
+    n = 20000
+    s = sampler({"a": 2.5}, seed=11)
+    emitted = [s.emit_count("a") for _ in range(n)]
+    assert set(emitted) == {2, 3}
+    low, high = binomial_bounds(n, 0.5)
+    assert low <= emitted.count(3) <= high
+    tally = s.tallies()["a"]
+    assert tally.kept == n and tally.copies == sum(emitted) - n and tally.target == pytest.approx(2.5 * n)
+
+
+def test_probabilistic_whole_corrections_are_exact():
+    s = sampler({"a": 3.0, "b": 0.0}, seed=2)
+    assert {s.emit_count("a") for _ in range(100)} == {3}
+    assert {s.emit_count("b") for _ in range(100)} == {0}
+
+
+def test_exact_mode_reports_mismatches_and_never_overshoots():
+    s = exact({"a": 5, "c": 4}, {"a": 3, "c": 8}, seed=1, default=1.0)
+    emitted = {"a": 0, "b": 0, "c": 0}
+    for label in ["a"] * 7 + ["b"] * 3 + ["c"] * 2:
+        emitted[label] += s.emit_count(label)
+    # 'a' had 2 more records than counted: the quota of 3 is met, the surplus dropped
+    assert emitted["a"] == 3
+    # 'b' was not counted: decided by the fallback (default probability 1.0)
+    assert emitted["b"] == 3
+    # 'c' had 2 fewer: it falls short of its target
+    assert emitted["c"] < 8
+    assert s.mismatches() == {"a": 2, "b": None, "c": -2}

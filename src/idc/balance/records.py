@@ -1,12 +1,14 @@
 """
-The framework side of the label rules: which labels a record carries. This is the
-only place that knows how idc stores labels in its data types.
+The framework side of the records: which labels a record carries, and how a copy made
+for oversampling is named and marked. This is the only place that knows how idc
+stores labels and names in its data types.
 """
+import os
 from typing import List, Optional
 
 import numpy as np
 
-from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData
+from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
 def classification_label(item: ImageClassificationData) -> Optional[str]:
@@ -56,3 +58,46 @@ def record_labels(item, label_key: str) -> List[str]:
         return [label for label, layer in item.annotation.layers.items()
                 if (layer is not None) and bool(np.any(layer))]
     raise TypeError("Unsupported record type: %s" % type(item).__name__)
+
+
+COPY_FIELD = "balance_copy"
+""" The metadata field that marks a copy made for oversampling: the copy number (1, 2, ...).
+Originals do not get the field. """
+
+
+def copy_name(name: str, number: int) -> str:
+    """
+    Returns the image name of a copy: the copy number inserted before the extension,
+    e.g. 'cat_17.jpg' -> 'cat_17-1.jpg', 'cat_17-2.jpg'.
+
+    :param name: the name of the original
+    :type name: str
+    :param number: the copy number, from 1
+    :type number: int
+    :return: the name of the copy
+    :rtype: str
+    """
+    stem, ext = os.path.splitext(name)
+    return "%s-%d%s" % (stem, number, ext)
+
+
+def copy_record(item: ImageData, number: int) -> ImageData:
+    """
+    Makes a copy of a record for oversampling: a real, independent record (idc's
+    duplicate()) with a unique, deterministic image name and the copy number in the
+    metadata field COPY_FIELD.
+
+    :param item: the original record
+    :type item: ImageData
+    :param number: the copy number, from 1
+    :type number: int
+    :return: the copy
+    :rtype: ImageData
+    """
+    result = item.duplicate(name=copy_name(item.image_name, number))
+    metadata = result.get_metadata()
+    if metadata is None:
+        metadata = dict()
+    metadata[COPY_FIELD] = number
+    result.set_metadata(metadata)
+    return result

@@ -1,18 +1,21 @@
 """
-Correction files: a flat JSON object that maps a label to the probability of keeping
-a record with that label (the format of the imgstats 'label-dist' and
-'balance-labels-ic' plugins, readable and writable in both directions).
+Correction files: a flat JSON object that maps a label to a non-negative number, the
+format of the imgstats 'label-dist' and 'balance-labels-ic' plugins (readable and
+writable in both directions). Up to 1 the number is the probability of keeping a record
+with that label; above 1 it is the expected number of times the record is emitted
+(2.5: twice, and a third time with probability 0.5).
 """
 from typing import Dict, Mapping
 
 from ._errors import BalanceError
 from ._label_files import read_label_map, check_number
+from ._targets import Target, DEFAULT_TARGET, target_value
 
 CORRECTION_FILE = "label correction file"
 """ How correction files are named in error messages. """
 
 MAX_PROBABILITY = 1.0
-""" The largest value a correction file may hold. """
+""" The largest probability (of the -p option). """
 
 
 def read_correction(path: str) -> Dict[str, float]:
@@ -21,20 +24,13 @@ def read_correction(path: str) -> Dict[str, float]:
 
     :param path: the JSON file to read
     :type path: str
-    :return: label -> probability
+    :return: label -> correction (probability, or expected number of emissions above 1)
     :rtype: dict
     :raises BalanceError: on an unreadable file, invalid JSON, JSON that is not an object,
-                          or a value that is not a finite number in [0, 1]
+                          or a value that is not a finite, non-negative number
     """
     raw = read_label_map(path, CORRECTION_FILE)
-    result = dict()
-    for label, value in raw.items():
-        number = check_number(path, CORRECTION_FILE, label, value)
-        if number > MAX_PROBABILITY:
-            raise BalanceError("%s '%s': label '%s': value %s is above %s"
-                               % (CORRECTION_FILE, path, label, value, MAX_PROBABILITY))
-        result[label] = number
-    return result
+    return {label: check_number(path, CORRECTION_FILE, label, value) for label, value in raw.items()}
 
 
 def check_probability(option: str, value: float) -> float:
@@ -58,19 +54,18 @@ def check_probability(option: str, value: float) -> float:
     return number
 
 
-def correction_from_counts(counts: Mapping[str, int]) -> Dict[str, float]:
+def correction_from_counts(counts: Mapping[str, int], target: Target = DEFAULT_TARGET) -> Dict[str, float]:
     """
-    Computes the correction that balances a distribution by dropping records:
-    per label, the count of the rarest label divided by the label's count.
-    The rarest label gets 1.0, labels with a count of 0 are left out.
+    Computes the correction that moves every label to the target on average:
+    target / count per label. With the default target 'min' (the rarest label's count)
+    it only drops records; 'max' or a large number give values above 1 (copies).
+    Labels with a count of 0 are left out.
 
     :param counts: label -> count
     :type counts: dict
-    :return: label -> keep probability, sorted by label
+    :param target: see :func:`idc.balance.core.parse_target`
+    :return: label -> correction, sorted by label
     :rtype: dict
     """
-    present = {label: count for label, count in counts.items() if count > 0}
-    if len(present) == 0:
-        return dict()
-    rarest = min(present.values())
-    return {label: rarest / present[label] for label in sorted(present)}
+    value = target_value(counts, target)
+    return {label: value / counts[label] for label in sorted(counts) if counts[label] > 0}

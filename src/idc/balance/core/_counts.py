@@ -1,7 +1,35 @@
 """
-Counting labels.
+Counting labels, and counts files: a flat JSON object, label -> whole number (what
+'label-dist -t counts -f json' writes).
 """
 from typing import Dict, Iterable
+
+from ._label_files import read_label_map, check_number
+from ._errors import BalanceError
+
+COUNTS_FILE = "label counts file"
+""" How counts files are named in error messages. """
+
+
+def read_counts(path: str) -> Dict[str, int]:
+    """
+    Reads and validates a counts file.
+
+    :param path: the JSON file to read
+    :type path: str
+    :return: label -> count
+    :rtype: dict
+    :raises BalanceError: on an unreadable file, invalid JSON, JSON that is not an object,
+                          or a value that is not a non-negative whole number
+    """
+    raw = read_label_map(path, COUNTS_FILE)
+    result = dict()
+    for label, value in raw.items():
+        number = check_number(path, COUNTS_FILE, label, value)
+        if not number.is_integer():
+            raise BalanceError("%s '%s': label '%s': value %s is not a whole number" % (COUNTS_FILE, path, label, value))
+        result[label] = int(number)
+    return result
 
 
 class LabelCounter:

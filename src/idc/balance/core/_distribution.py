@@ -9,6 +9,7 @@ from typing import Dict, List, Mapping, Union
 
 from ._correction import correction_from_counts
 from ._errors import BalanceError
+from ._targets import Target, DEFAULT_TARGET
 
 OUTPUT_TYPE_COUNTS = "counts"
 OUTPUT_TYPE_PERCENTAGES = "percentages"
@@ -53,7 +54,7 @@ def percentages(counts: Mapping[str, int]) -> Dict[str, float]:
     return {label: 100.0 * counts[label] / total for label in sorted(counts)}
 
 
-def distribution_values(counts: Mapping[str, int], output_type: str) -> Dict[str, Number]:
+def distribution_values(counts: Mapping[str, int], output_type: str, target: Target = DEFAULT_TARGET) -> Dict[str, Number]:
     """
     Computes the values that 'label-dist' outputs.
 
@@ -61,6 +62,7 @@ def distribution_values(counts: Mapping[str, int], output_type: str) -> Dict[str
     :type counts: dict
     :param output_type: one of OUTPUT_TYPES
     :type output_type: str
+    :param target: the target of the correction (see :func:`idc.balance.core.parse_target`)
     :return: label -> value, sorted by label
     :rtype: dict
     """
@@ -69,7 +71,7 @@ def distribution_values(counts: Mapping[str, int], output_type: str) -> Dict[str
         return {label: int(counts[label]) for label in sorted(counts)}
     if output_type == OUTPUT_TYPE_PERCENTAGES:
         return percentages(counts)
-    return correction_from_counts(counts)
+    return correction_from_counts(counts, target)
 
 
 def format_values(values: Mapping[str, Number], output_type: str, output_format: str) -> str:

@@ -2,25 +2,34 @@
 What 'balance-labels-ic' did, per label: the summary logged at finalize.
 """
 from dataclasses import dataclass
-from typing import List, Mapping
+from typing import List, Mapping, Optional
 
 
 @dataclass
 class LabelTally:
     """
-    The records of one label: how many came in and how many were kept.
+    The records of one label: how many came in, how many originals were kept, how
+    many copies were made, and the target (the expected or exact number of records
+    to emit; None if unknown).
     """
     records_in: int = 0
     kept: int = 0
+    copies: int = 0
+    target: Optional[float] = None
 
     @property
     def dropped(self) -> int:
         return self.records_in - self.kept
 
+    @property
+    def emitted(self) -> int:
+        return self.kept + self.copies
+
 
 def summary_lines(tallies: Mapping[str, LabelTally], unlabeled: int) -> List[str]:
     """
-    Formats the per-label summary as a table, one line per label plus a total.
+    Formats the per-label summary as a table, one line per label plus a total: records
+    in, originals kept, copies, dropped, target, and the label's share of the output.
 
     :param tallies: label -> tally, in output order
     :type tallies: dict
@@ -30,13 +39,30 @@ def summary_lines(tallies: Mapping[str, LabelTally], unlabeled: int) -> List[str
     :rtype: list
     """
     width = max([len("(total)")] + [len(label) for label in tallies])
-    row = "%-*s %10s %10s %10s"
-    result = [row % (width, "label", "in", "kept", "dropped")]
-    total = LabelTally()
-    for label, tally in tallies.items():
-        result.append(row % (width, label, tally.records_in, tally.kept, tally.dropped))
-        total.records_in += tally.records_in
-        total.kept += tally.kept
-    result.append(row % (width, "(total)", total.records_in, total.kept, total.dropped))
+    header = "%-*s %9s %9s %9s %9s %11s %8s"
+    row = "%-*s %9d %9d %9d %9d %11s %7.2f%%"
+    out_total = sum(t.emitted for t in tallies.values())
+    result = [header % (width, "label", "in", "kept", "copies", "dropped", "target", "share")]
+    total = LabelTally(target=0.0)
+    for label, t in tallies.items():
+        share = 100.0 * t.emitted / out_total if out_total > 0 else 0.0
+        result.append(row % (width, label, t.records_in, t.kept, t.copies, t.dropped, _format_target(t.target), share))
+        total.records_in += t.records_in
+        total.kept += t.kept
+        total.copies += t.copies
+        total.target = None if (total.target is None or t.target is None) else total.target + t.target
+    result.append(row % (width, "(total)", total.records_in, total.kept, total.copies, total.dropped,
+                         _format_target(total.target), 100.0 if out_total > 0 else 0.0))
     result.append("records without label (passed through): %d" % unlabeled)
     return result
+
+
+def _format_target(target: Optional[float]) -> str:
+    """
+    Formats a target: whole numbers without decimals, expectations with one.
+    """
+    if target is None:
+        return "-"
+    if float(target).is_integer():
+        return "%d" % target
+    return "%.1f" % target

@@ -1,8 +1,10 @@
 """
-Samplers turn a per-label correction into a decision per record: how many times
-the record is emitted (0 = dropped, 1 = kept).
+Samplers turn per-label corrections or targets into a decision per record: how many
+times the record is emitted (0 = dropped, 1 = kept, more = kept plus copies). They
+keep counters per label, never records: memory grows with the number of labels only.
 """
-from typing import Dict, Iterator, List, Mapping
+import math
+from typing import Dict, Iterator, List, Mapping, Optional
 
 import numpy as np
 
@@ -30,18 +32,25 @@ def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> It
         yield from rng.random(block_size).tolist()
 
 
+# indices into the per-label state lists (plain lists are the cheapest per-record update)
+_IN = 0
+_KEPT = 1
+_COPIES = 2
+
+
 class ProbabilisticSampler:
     """
-    Keeps a record with the probability of its label: each record is an independent
-    Bernoulli trial, so the kept counts are only balanced on average.
-    Tallies per label what came in and what was kept.
+    Emits each record a random number of times whose expectation is its label's
+    correction c: floor(c) times, plus once more with probability c - floor(c). Up to
+    1 that is a Bernoulli trial (keep with probability c). Every record is decided
+    independently, so the counts are only balanced on average.
     """
 
     def __init__(self, correction: Mapping[str, float], default_probability: float, uniforms: Iterator[float]):
         """
-        :param correction: label -> keep probability in [0, 1]
+        :param correction: label -> correction (non-negative)
         :type correction: dict
-        :param default_probability: the probability of labels not in the correction
+        :param default_probability: the correction of labels not in the correction
         :type default_probability: float
         :param uniforms: the source of random numbers (see :func:`uniform_stream`)
         :type uniforms: iterator
@@ -50,15 +59,15 @@ class ProbabilisticSampler:
         self._default = default_probability
         self._uniforms = uniforms
         self._state: Dict[str, List] = dict()
-        """ per label: [records in, kept, probability]; a plain list is the cheapest per-record update """
+        """ per label: [records in, kept, copies, whole part, fractional part] """
 
-    def probability(self, label: str) -> float:
+    def correction(self, label: str) -> float:
         """
-        Returns the keep probability of a label.
+        Returns the correction of a label (the expected number of emissions per record).
 
         :param label: the label
         :type label: str
-        :return: the probability
+        :return: the correction
         :rtype: float
         """
         return self._correction.get(label, self._default)
@@ -71,23 +80,119 @@ class ProbabilisticSampler:
 
         :param label: the record's label
         :type label: str
-        :return: 1 to keep the record, 0 to drop it
+        :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
         state = self._state.get(label)
         if state is None:
-            state = self._state[label] = [0, 0, self.probability(label)]
-        state[0] += 1
-        if next(self._uniforms) < state[2]:
-            state[1] += 1
-            return 1
-        return 0
+            c = self.correction(label)
+            whole = math.floor(c)
+            state = self._state[label] = [0, 0, 0, whole, c - whole]
+        state[_IN] += 1
+        emitted = state[3] + 1 if next(self._uniforms) < state[4] else state[3]
+        if emitted > 0:
+            state[_KEPT] += 1
+            state[_COPIES] += emitted - 1
+        return emitted
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
-        Returns what came in and what was kept per label so far, sorted by label.
+        Returns what happened per label so far, sorted by label; the target is the
+        expected number of emissions (correction x records in).
 
         :return: label -> tally
         :rtype: dict
         """
-        return {label: LabelTally(self._state[label][0], self._state[label][1]) for label in sorted(self._state)}
+        return {label: LabelTally(s[_IN], s[_KEPT], s[_COPIES], self.correction(label) * s[_IN])
+                for label, s in sorted(self._state.items())}
+
+
+class ExactSampler:
+    """
+    Emits exactly the target number of records per label in one pass, given each
+    label's count in advance. A label with n records and target t emits every record
+    floor(t / n) times, and t mod n of its records once more; those are chosen by
+    sequential selection sampling (Knuth's Algorithm S): the i-th record (0-based) is
+    chosen with probability (still needed) / (n - i), so every record is equally likely
+    to be chosen and exactly the needed number is chosen when the stream holds n records.
+
+    Labels that were not counted are decided by a fallback sampler. Records beyond a
+    label's count are dropped (its target is already met); :meth:`mismatches` reports
+    every label whose stream disagreed with its count.
+    """
+
+    def __init__(self, counts: Mapping[str, int], targets: Mapping[str, int], uniforms: Iterator[float],
+                 fallback: ProbabilisticSampler):
+        """
+        :param counts: label -> number of records in the stream
+        :type counts: dict
+        :param targets: label -> number of records to emit (labels in counts)
+        :type targets: dict
+        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
+        :type uniforms: iterator
+        :param fallback: decides records of labels that are not in counts
+        :type fallback: ProbabilisticSampler
+        """
+        self._uniforms = uniforms
+        self._fallback = fallback
+        self._targets = dict(targets)
+        self._state: Dict[str, List] = dict()
+        """ per label: [records in, kept, copies, count n, base emissions, extra needed, extra chosen] """
+        for label, n in counts.items():
+            t = targets[label]
+            base, extra = (divmod(t, n) if n > 0 else (0, 0))
+            self._state[label] = [0, 0, 0, n, base, extra, 0]
+
+    def emit_count(self, label: str) -> int:
+        """
+        Decides how many times the next record with this label is emitted.
+
+        :param label: the record's label
+        :type label: str
+        :return: the number of emissions, 0 to drop the record
+        :rtype: int
+        """
+        state = self._state.get(label)
+        if state is None:
+            return self._fallback.emit_count(label)
+        seen = state[_IN]
+        state[_IN] = seen + 1
+        n = state[3]
+        if seen >= n:
+            return 0
+        emitted = state[4]
+        needed = state[5] - state[6]
+        if (needed > 0) and (next(self._uniforms) * (n - seen) < needed):
+            state[6] += 1
+            emitted += 1
+        if emitted > 0:
+            state[_KEPT] += 1
+            state[_COPIES] += emitted - 1
+        return emitted
+
+    def tallies(self) -> Dict[str, LabelTally]:
+        """
+        Returns what happened per label so far, sorted by label, including labels
+        decided by the fallback and counted labels that never occurred.
+
+        :return: label -> tally
+        :rtype: dict
+        """
+        result = {label: LabelTally(s[_IN], s[_KEPT], s[_COPIES], float(self._targets[label]))
+                  for label, s in self._state.items()}
+        result.update(self._fallback.tallies())
+        return dict(sorted(result.items()))
+
+    def mismatches(self) -> Dict[str, Optional[int]]:
+        """
+        Returns the labels whose number of records in the stream differs from the
+        counts: label -> records seen minus records counted (None for a label that was
+        not counted at all; its records were decided by the fallback).
+
+        :return: label -> difference, sorted by label
+        :rtype: dict
+        """
+        result = {label: s[_IN] - s[3] for label, s in self._state.items() if s[_IN] != s[3]}
+        for label in self._fallback.tallies():
+            result[label] = None
+        return dict(sorted(result.items()))

@@ -1,5 +1,5 @@
 import argparse
-from typing import List, Optional
+from typing import Dict, Iterator, List, Optional, Union
 
 from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
@@ -8,12 +8,17 @@ from seppl import AliasSupporter
 from seppl.io import StreamFilter
 from idc.api import ImageClassificationData
 
-from idc.balance.core import (read_correction, check_probability, resolve_seed, create_rng, uniform_stream,
-                              ProbabilisticSampler, BalanceError, summary_lines)
-from idc.balance.records import classification_label
+from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
+                              uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
+                              parse_target, exact_targets, TARGET_HELP)
+from idc.balance.records import classification_label, copy_record
 from ._stream import process_as_batch
 
 DEFAULT_PROBABILITY = 1.0
+
+MODE_PROBABILISTIC = "probabilistic"
+MODE_EXACT = "exact"
+MODES = [MODE_PROBABILISTIC, MODE_EXACT]
 
 
 class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
@@ -23,7 +28,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
     """
 
     def __init__(self, label_correction: Optional[str] = None, seed: Optional[int] = None,
-                 default_probability: float = DEFAULT_PROBABILITY,
+                 default_probability: float = DEFAULT_PROBABILITY, mode: str = MODE_PROBABILISTIC,
+                 label_counts: Optional[str] = None, target: Optional[Union[str, int]] = None,
                  logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
@@ -35,6 +41,12 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :type seed: int
         :param default_probability: the probability [0-1] for labels not in the correction file
         :type default_probability: float
+        :param mode: 'probabilistic' (a random decision per record) or 'exact' (exactly the target per label)
+        :type mode: str
+        :param label_counts: exact mode: the JSON file with the count per label (placeholders supported)
+        :type label_counts: str
+        :param target: exact mode without correction: min, max, mean, median or a whole number (default: min)
+        :type target: str or int
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -44,7 +56,10 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.label_correction = label_correction
         self.seed = seed
         self.default_probability = default_probability
-        self._sampler: Optional[ProbabilisticSampler] = None
+        self.mode = mode
+        self.label_counts = label_counts
+        self.target = target
+        self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._unlabeled = 0
 
     def name(self) -> str:
@@ -77,7 +92,11 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                "Loads the correction from a JSON file, a probability of 0-1 per label. " \
                "Assumes no correction necessary if label not present in correction file. " \
                "Such a correction file for a balanced label distribution can be generated automatically " \
-               "using 'label-dist'."
+               "using 'label-dist'. " \
+               "Values above 1 oversample: the expected number of times a record is output; copies get unique " \
+               "image names (cat_17.jpg -> cat_17-1.jpg) and the copy number in the metadata field 'balance_copy'. " \
+               "Mode 'exact' outputs exactly the target number of records per label in one pass, using the label " \
+               "counts from 'label-dist -t counts -f json'."
 
     def accepts(self) -> List:
         """
@@ -113,6 +132,17 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         parser.add_argument("-p", "--default_probability", type=float, default=DEFAULT_PROBABILITY, required=False,
                             help="The default probability [0-1] to use if a label is not mentioned in the "
                                  "correction file: 0=discard, 1=keep")
+        parser.add_argument("-m", "--mode", choices=MODES, default=MODE_PROBABILISTIC, required=False,
+                            help="How to decide: 'probabilistic' decides each record on its own (balanced on "
+                                 "average); 'exact' outputs exactly the target number of records per label and "
+                                 "needs the label counts (-C).")
+        parser.add_argument("-C", "--label_counts", type=str, default=None, required=False,
+                            help="Mode exact: the JSON file with the number of records per label, as written by "
+                                 "'label-dist -t counts -f json'.")
+        parser.add_argument("--target", type=str, default=None, required=False,
+                            help="Mode exact: the number of records per label to output: " + TARGET_HELP
+                                 + "; default: min. With -c instead, the target of each label is "
+                                   "round(correction x count).")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -126,37 +156,78 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.label_correction = ns.label_correction
         self.seed = ns.seed
         self.default_probability = ns.default_probability
+        self.mode = ns.mode
+        self.label_counts = ns.label_counts
+        self.target = ns.target
 
     def initialize(self):
         """
-        Initializes the processing: validates the options and reads the correction file,
-        so that bad input fails before any record is processed.
+        Initializes the processing: validates the options and reads the files, so that
+        bad input fails before any record is processed.
         """
         super().initialize()
         try:
             default = check_probability("-p/--default_probability", self.default_probability)
+            check_choice("-m/--mode", self.mode, MODES)
             if (self.seed is not None) and (self.seed < 0):
                 raise BalanceError("option -s/--seed: %d is negative" % self.seed)
-            if self.label_correction is None:
-                correction = dict()
-                self.logger().warning("No label correction file given (-c/--label_correction): every label is "
-                                      "kept with the default probability %s" % default)
+            correction = self._read_correction(default)
+            seed = resolve_seed(self.seed)
+            uniforms = uniform_stream(create_rng(seed))
+            fallback = ProbabilisticSampler(correction or dict(), default, uniforms)
+            if self.mode == MODE_EXACT:
+                self._sampler = self._exact_sampler(correction, default, uniforms, fallback)
             else:
-                path = expand_variables(self.label_correction)
-                correction = read_correction(path)
-                self.logger().info("Read label correction for %d label(s) from: %s" % (len(correction), path))
+                if (self.label_counts is not None) or (self.target is not None):
+                    raise BalanceError("options -C/--label_counts and --target only apply to -m/--mode exact")
+                self._sampler = fallback
         except BalanceError as e:
             self.logger().error(str(e))
             raise
-        seed = resolve_seed(self.seed)
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
-        self._sampler = ProbabilisticSampler(correction, default, uniform_stream(create_rng(seed)))
         self._unlabeled = 0
+
+    def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
+        """
+        Reads the correction file, if any.
+
+        :param default: the default probability, for the log message
+        :type default: float
+        :return: label -> correction, None without correction file
+        :rtype: dict
+        """
+        if self.label_correction is None:
+            if self.mode != MODE_EXACT:
+                self.logger().warning("No label correction file given (-c/--label_correction): every label is "
+                                      "kept with the default probability %s" % default)
+            return None
+        path = expand_variables(self.label_correction)
+        correction = read_correction(path)
+        self.logger().info("Read label correction for %d label(s) from: %s" % (len(correction), path))
+        return correction
+
+    def _exact_sampler(self, correction: Optional[Dict[str, float]], default: float, uniforms: Iterator[float],
+                       fallback: ProbabilisticSampler) -> ExactSampler:
+        """
+        Creates the sampler of exact mode from the counts file and the target or correction.
+        """
+        if self.label_counts is None:
+            raise BalanceError("option -C/--label_counts: required with -m/--mode exact "
+                               "(write it with: label-dist -t counts -f json -o FILE)")
+        if (correction is not None) and (self.target is not None):
+            raise BalanceError("options -c/--label_correction and --target: give one of them in exact mode")
+        target = parse_target("--target", self.target)
+        path = expand_variables(self.label_counts)
+        counts = read_counts(path)
+        targets = exact_targets(counts, target, correction, default)
+        self.logger().info("Exact mode, targets per label: %s" % targets)
+        return ExactSampler(counts, targets, uniforms, fallback)
 
     def _do_process_stream(self, data):
         """
-        Decides for each record whether it is kept; dropped records produce no output.
+        Decides for each record how often it is output: dropped records produce no
+        output, kept ones are followed by their copies (if any).
 
         :param data: the record(s) to process
         """
@@ -167,8 +238,32 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             if label is None:
                 self._unlabeled += 1
                 output.append(item)
-            elif emit_count(label) > 0:
+                continue
+            emitted = emit_count(label)
+            if emitted > 0:
                 output.append(item)
+                for number in range(1, emitted):
+                    output.append(copy_record(item, number))
+
+    def _warn_mismatches(self, mismatches: Dict[str, Optional[int]]):
+        """
+        Logs the labels whose records in the stream differed from the counts file.
+        """
+        if len(mismatches) == 0:
+            return
+        lines = []
+        for label, difference in mismatches.items():
+            if difference is None:
+                lines.append("%s: not in the counts file (decided with its correction or the default probability)"
+                             % label)
+            elif difference > 0:
+                lines.append("%s: %d record(s) more than counted (dropped, the target was already met)"
+                             % (label, difference))
+            else:
+                lines.append("%s: %d record(s) fewer than counted (fewer than the target were output)"
+                             % (label, -difference))
+        self.logger().warning("The stream did not match the label counts file %s:\n%s"
+                              % (expand_variables(self.label_counts), "\n".join(lines)))
 
     def _do_process(self, data):
         """
@@ -185,4 +280,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         if self._sampler is not None:
             self.logger().info("Summary:\n" + "\n".join(summary_lines(self._sampler.tallies(), self._unlabeled)))
+            if isinstance(self._sampler, ExactSampler):
+                self._warn_mismatches(self._sampler.mismatches())
+            self._sampler = None
         super().finalize()
