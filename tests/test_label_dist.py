@@ -134,3 +134,18 @@ def test_existing_file_is_replaced_atomically(tmp_path):
     run_pipeline(ic_records(IC_LABELS), [LabelDistribution(output_file=str(path), output_format="json")])
     assert json.loads(path.read_text()) == IC_COUNTS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json"]
+
+
+@pytest.mark.parametrize("target, value", [(None, 1), ("min", 1), ("max", 4), ("mean", 7 / 3), ("median", 2), ("6", 6)])
+def test_correction_targets(tmp_path, target, value):
+    _, text = run_dist(tmp_path, ic_records(IC_LABELS), output_type="label-balance-correction", target=target)
+    correction = json.loads(text)
+    for label, count in IC_COUNTS.items():
+        assert correction[label] * count == pytest.approx(value, abs=1e-12)
+
+
+def test_target_only_with_correction_output():
+    with pytest.raises(BalanceError, match="option --target: only applies to -t/--output_type label-balance-correction"):
+        LabelDistribution(output_type="counts", target="max").initialize()
+    with pytest.raises(BalanceError, match="option --target: 'huge' is not one of"):
+        LabelDistribution(output_type="label-balance-correction", target="huge").initialize()

@@ -260,7 +260,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                 lines.append("%s: %d record(s) more than counted (dropped, the target was already met)"
                              % (label, difference))
             else:
-                lines.append("%s: %d record(s) fewer than counted (fewer than the target were output)"
+                lines.append("%s: %d record(s) fewer than counted (its target may not have been reached)"
                              % (label, -difference))
         self.logger().warning("The stream did not match the label counts file %s:\n%s"
                               % (expand_variables(self.label_counts), "\n".join(lines)))

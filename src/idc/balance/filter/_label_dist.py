@@ -1,6 +1,6 @@
 import argparse
 import sys
-from typing import List, Optional
+from typing import List, Optional, Union
 
 from seppl import AliasSupporter
 from seppl.io import StreamFilter
@@ -9,9 +9,9 @@ from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
-from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT,
-                              BalanceError, check_choice, check_output_dir, distribution_values, format_values,
-                              write_atomically)
+from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION, OUTPUT_FORMATS,
+                              OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError, check_choice, check_output_dir,
+                              distribution_values, format_values, parse_target, write_atomically)
 from idc.balance.records import record_labels
 from ._stream import process_as_batch
 
@@ -25,7 +25,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
     def __init__(self, output_file: Optional[str] = None, output_format: str = OUTPUT_FORMAT_TEXT,
                  output_type: str = OUTPUT_TYPE_COUNTS, label_key: str = LABEL_KEY,
-                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 target: Optional[Union[str, int]] = None, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -37,6 +37,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :type output_type: str
         :param label_key: the key in the metadata of object detection objects that holds the label
         :type label_key: str
+        :param target: the target of the correction: min, max, mean, median or a whole number (default: min)
+        :type target: str or int
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -47,6 +49,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.output_format = output_format
         self.output_type = output_type
         self.label_key = label_key
+        self.target = target
+        self._target = None
         self._output_path: Optional[str] = None
         self._counter: Optional[LabelCounter] = None
         self._unlabeled = 0
@@ -79,7 +83,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         return "Passes every record through unchanged while counting the labels; when the stream ends, " \
                "outputs the label distribution: counts, percentages or the label correction that " \
-               "'balance-labels-ic' uses to balance the labels (rarest count / count per label). " \
+               "'balance-labels-ic' uses to balance the labels (target / count per label, the target being " \
+               "the rarest label's count by default). " \
                "Image classification: the label; object detection: the label of each object; " \
                "image segmentation: each label layer present in the image."
 
@@ -120,6 +125,10 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
                                  "label correction (probability per label) for 'balance-labels-ic'.")
         parser.add_argument("-k", "--label_key", type=str, default=LABEL_KEY, required=False,
                             help="The key in the (object detection) meta-data that contains the label.")
+        parser.add_argument("--target", type=str, default=None, required=False,
+                            help="For -t label-balance-correction: the number of records every label should end "
+                                 "up with, the correction being target / count: " + TARGET_HELP + "; default: min. "
+                                 "Targets above a label's count give values above 1 (copies).")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -134,6 +143,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.output_format = ns.output_format
         self.output_type = ns.output_type
         self.label_key = ns.label_key
+        self.target = ns.target
 
     def initialize(self):
         """
@@ -144,6 +154,9 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         try:
             check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
             check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
+            if (self.target is not None) and (self.output_type != OUTPUT_TYPE_CORRECTION):
+                raise BalanceError("option --target: only applies to -t/--output_type %s" % OUTPUT_TYPE_CORRECTION)
+            self._target = parse_target("--target", self.target)
             if (self.label_key is None) or (self.label_key == ""):
                 raise BalanceError("option -k/--label_key: must not be empty")
             if (self.output_file is None) or (self.output_file == ""):
@@ -186,7 +199,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         if self._counter is not None:
             counts = self._counter.counts()
-            text = format_values(distribution_values(counts, self.output_type), self.output_type, self.output_format)
+            text = format_values(distribution_values(counts, self.output_type, self._target), self.output_type, self.output_format)
             if self._output_path is None:
                 sys.stdout.write(text)
                 sys.stdout.flush()

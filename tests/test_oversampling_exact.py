@@ -1,0 +1,146 @@
+"""
+Oversampling (corrections above 1) and exact mode of balance-labels-ic, through the
+Python API and idc-convert on real image files.
+"""
+import json
+import re
+
+import pytest
+
+from idc.balance.core import BalanceError
+from idc.balance.filter import BalanceLabels, LabelDistribution
+from helpers import EXAMPLE_DATA, EXAMPLE_COUNTS, count_subdir, failed_to_initialize, ic_records, run_idc, run_pipeline
+
+
+def write_json(tmp_path, obj, name):
+    path = tmp_path / name
+    path.write_text(json.dumps(obj))
+    return str(path)
+
+
+def test_copies_are_real_records_with_unique_names_and_a_mark(tmp_path):
+    path = write_json(tmp_path, {"a": 3.0}, "corr.json")
+    records = ic_records(["a", "b"])
+    records[0].set_metadata({"source_id": [1, 2]})
+    out = run_pipeline(records, [BalanceLabels(label_correction=path, seed=1)])
+    assert [r.image_name for r in out] == ["img0000000.jpg", "img0000000-1.jpg", "img0000000-2.jpg", "img0000001.jpg"]
+    original, copy1, copy2 = out[0], out[1], out[2]
+    assert original is records[0]
+    assert original.get_metadata() == {"source_id": [1, 2]}
+    assert copy1.get_metadata() == {"source_id": [1, 2], "balance_copy": 1}
+    assert copy2.get_metadata()["balance_copy"] == 2
+    # copies are independent records with the same image and label
+    assert copy1 is not original and copy1.get_metadata() is not copy2.get_metadata()
+    copy1.get_metadata()["source_id"].append(3)
+    assert original.get_metadata() == {"source_id": [1, 2]}
+    assert copy1.data == original.data and copy1.annotation == "a"
+    # records without metadata get a dict with just the mark; originals stay without
+    assert out[3].get_metadata() is None
+
+
+def test_exact_mode_python(tmp_path):
+    counts = write_json(tmp_path, {"a": 30, "b": 12, "c": 5}, "counts.json")
+    labels = ["a"] * 30 + ["b"] * 12 + ["c"] * 5
+    for target, expected in [("min", 5), ("max", 30), ("median", 12), (20, 20)]:
+        out = run_pipeline(ic_records(labels), [BalanceLabels(mode="exact", label_counts=counts, target=target, seed=3)])
+        per_label = {label: sum(1 for r in out if r.annotation == label) for label in "abc"}
+        assert per_label == {"a": expected, "b": expected, "c": expected}, target
+        names = [r.image_name for r in out]
+        assert len(names) == len(set(names))
+
+
+def test_exact_mode_with_correction_uses_round_correction_times_count(tmp_path):
+    counts = write_json(tmp_path, {"a": 30, "b": 12}, "counts.json")
+    corr = write_json(tmp_path, {"a": 0.5, "b": 1.25}, "corr.json")
+    out = run_pipeline(ic_records(["a"] * 30 + ["b"] * 12),
+                       [BalanceLabels(mode="exact", label_counts=counts, label_correction=corr, seed=3)])
+    assert sum(1 for r in out if r.annotation == "a") == 15
+    assert sum(1 for r in out if r.annotation == "b") == 15
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mode": "exact"}, "option -C/--label_counts: required with -m/--mode exact"),
+    ({"label_counts": "counts.json"}, "options -C/--label_counts and --target only apply to -m/--mode exact"),
+    ({"target": "max"}, "options -C/--label_counts and --target only apply to -m/--mode exact"),
+    ({"mode": "exact", "label_counts": "counts.json", "target": "max", "label_correction": "corr.json"},
+     "options -c/--label_correction and --target: give one of them in exact mode"),
+    ({"mode": "exact", "label_counts": "counts.json", "target": "most"}, "option --target: 'most' is not one of"),
+    ({"mode": "exact", "label_counts": "bad_counts.json"}, "label counts file 'bad_counts.json': label 'a': value 2.5 is not a whole number"),
+    ({"mode": "exact", "label_counts": "missing.json"}, "label counts file 'missing.json': cannot read"),
+    ({"mode": "fast"}, "option -m/--mode: 'fast' is not one of: probabilistic, exact"),
+])
+def test_bad_exact_options_fail_at_initialize(tmp_path, monkeypatch, kwargs, message):
+    monkeypatch.chdir(tmp_path)
+    write_json(tmp_path, {"a": 3}, "counts.json")
+    write_json(tmp_path, {"a": 2.5}, "bad_counts.json")
+    write_json(tmp_path, {"a": 0.5}, "corr.json")
+    with pytest.raises(BalanceError, match=re.escape(message)):
+        BalanceLabels(**kwargs).initialize()
+
+
+def test_exact_mode_balances_shipped_example_exactly(tmp_path):
+    counts = tmp_path / "counts.json"
+    run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA, "label-dist", "-t", "counts", "-f", "json", "-o", counts])
+    assert json.loads(counts.read_text()) == EXAMPLE_COUNTS
+    for seed in range(3):
+        for target, expected in [("min", 10), ("max", 120), ("50", 50)]:
+            out = tmp_path / ("out-%s-%d" % (target, seed))
+            result = run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA,
+                              "balance-labels-ic", "-m", "exact", "-C", counts, "--target", target, "-s", seed,
+                              "label-dist", "-f", "json",
+                              "to-subdir-ic", "-o", out])
+            assert not failed_to_initialize(result), result.stderr
+            assert json.loads(result.stdout) == {"cat": expected, "coffee": expected, "rocket": expected}
+            # every copy has its own file name, so the writer writes all of them
+            assert count_subdir(out) == {"cat": expected, "coffee": expected, "rocket": expected}
+
+
+def test_probabilistic_oversampling_to_max_writes_every_copy(tmp_path):
+    corr = tmp_path / "corr.json"
+    run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA, "label-dist", "-t", "label-balance-correction", "--target", "max",
+             "-f", "json", "-o", corr])
+    assert json.loads(corr.read_text()) == {"cat": 1.0, "coffee": 3.0, "rocket": 12.0}
+    out = tmp_path / "out"
+    result = run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA, "balance-labels-ic", "-c", corr, "-s", "1",
+                      "label-dist", "-f", "json", "to-subdir-ic", "-o", out])
+    # whole-number corrections oversample exactly: 120 each
+    assert json.loads(result.stdout) == {"cat": 120, "coffee": 120, "rocket": 120}
+    assert count_subdir(out) == {"cat": 120, "coffee": 120, "rocket": 120}
+    names = sorted(p.name for p in (out / "rocket").iterdir())
+    assert "rocket_001.jpg" in names and "rocket_001-1.jpg" in names and "rocket_001-11.jpg" in names
+    assert "rocket_001-12.jpg" not in names
+
+
+def test_mismatched_counts_file_is_reported_per_label(tmp_path):
+    counts = write_json(tmp_path, {"cat": 100, "coffee": 45, "dog": 7}, "counts.json")
+    result = run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA,
+                      "balance-labels-ic", "-m", "exact", "-C", counts, "--target", "10", "-s", "1",
+                      "label-dist", "-f", "json"])
+    assert not failed_to_initialize(result), result.stderr
+    assert "WARNING:balance-labels-ic:The stream did not match the label counts file" in result.stderr
+    assert "cat: 20 record(s) more than counted" in result.stderr
+    assert "coffee: 5 record(s) fewer than counted" in result.stderr
+    assert "dog: 7 record(s) fewer than counted" in result.stderr
+    assert "rocket: not in the counts file" in result.stderr
+    after = json.loads(result.stdout)
+    # cat's quota of 10 is met within its first 100 records, the surplus dropped
+    assert after["cat"] == 10
+    # coffee's 40 records were sampled as if 45 would come: at most the target
+    assert after["coffee"] <= 10
+    # rocket (not counted) is decided with the default probability 1.0: all kept
+    assert after["rocket"] == 10
+
+
+def test_summary_shows_copies_target_and_share(tmp_path):
+    corr = tmp_path / "corr.json"
+    corr.write_text(json.dumps({"cat": 0.25, "coffee": 1.0, "rocket": 3.0}))
+    result = run_idc(["from-subdir-ic", "-i", EXAMPLE_DATA, "balance-labels-ic", "-l", "INFO", "-c", corr, "-s", "5",
+                      "label-dist", "-f", "json"])
+    after = json.loads(result.stdout)
+    total = sum(after.values())
+    rows = {m.group(1): m.groups()[1:] for m in
+            re.finditer(r"^(\w+|\(total\))\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)%$", result.stderr, re.MULTILINE)}
+    assert rows["rocket"] == ("10", "10", "20", "0", "30", "%.2f" % (100.0 * 30 / total))
+    assert rows["coffee"][:4] == ("40", "40", "0", "0")
+    assert int(rows["cat"][1]) == after["cat"] and rows["cat"][4] == "30"
+    assert rows["(total)"][0] == "170"
