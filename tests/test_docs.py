@@ -18,11 +18,15 @@ def test_quickstart_prints_counts_before_and_after(tmp_path):
                             cwd=str(REPO), env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     before = result.stdout.split("-- before --")[1].split("--")[0]
-    after = result.stdout.split("-- after --")[1]
+    after = result.stdout.split("-- after --")[1].split("==")[0]
+    exact = result.stdout.split("-- exact --")[1]
     assert parse_counts(before) == EXAMPLE_COUNTS
     counts_after = parse_counts(after)
     assert counts_after == count_subdir(tmp_path / "out" / "balanced")
     assert counts_after["rocket"] == 10 and counts_after["cat"] < 120 and counts_after["coffee"] < 40
+    # exact mode: every label exactly the rarest label's count, written to disk
+    assert parse_counts(exact) == {"cat": 10, "coffee": 10, "rocket": 10}
+    assert count_subdir(tmp_path / "out" / "exact") == {"cat": 10, "coffee": 10, "rocket": 10}
     # only the cache refresh prints idc's two pypfm import tracebacks; both passes use the cache
     assert result.stderr.count("Traceback") == 2
     assert result.stderr.count("No module named 'pypfm'") == 2

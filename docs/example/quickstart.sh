@@ -14,11 +14,12 @@ echo "== refreshing idc's plugin cache (two 'No module named pypfm' tracebacks e
 IDC_CLASS_CACHE=reset idc-registry -l plugins > /dev/null
 export IDC_CLASS_CACHE=on
 
-echo "== pass 1: count labels and write the correction =="
+echo "== pass 1: count labels and write the counts and the correction =="
 echo "-- before --"
 idc-convert \
   from-subdir-ic -i "$data" \
   label-dist \
+  label-dist -t counts -f json -o "$out/counts.json" \
   label-dist -t label-balance-correction -f json -o "$out/correction.json"
 echo "-- correction written to $out/correction.json --"
 cat "$out/correction.json"
@@ -30,3 +31,11 @@ idc-convert \
   balance-labels-ic -c "$out/correction.json" -s 42 \
   label-dist \
   to-subdir-ic -o "$out/balanced"
+
+echo "== or exactly: the same count for every label, the rarest label's (exact mode), to $out/exact =="
+echo "-- exact --"
+idc-convert \
+  from-subdir-ic -i "$data" \
+  balance-labels-ic -m exact -C "$out/counts.json" -s 42 \
+  label-dist \
+  to-subdir-ic -o "$out/exact"

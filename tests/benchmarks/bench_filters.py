@@ -6,8 +6,10 @@ memory (max RSS) of runs with 100k and 1M records.
 
 Every configuration runs in its own process (so max RSS is its own), several times
 interleaved; the fastest run counts, because the machines are shared and noisy.
-The balancing filter keeps (almost) every record (probability 0.99 for all labels),
-so the rest of the pipeline does its full share of the work.
+The balancing filters keep (almost) every record, so the rest of the pipeline does its
+full share of the work: balance-labels-ic with probability 0.99 for all labels,
+balance-exact with exact quotas of 99% per label (mode exact), balance-oversample with
+correction 1.5 (half of the records get a copy; us/written is the cost per output record).
 
     uv run python tests/benchmarks/bench_filters.py [--records 1000000] [--repeats 3]
 """
@@ -24,9 +26,10 @@ from typing import Iterable, List
 
 LABELS = ["label%02d" % i for i in range(10)]
 KEEP_PROBABILITY = 0.99
+OVERSAMPLE = 1.5
 
 
-def make_filter(variant: str, workdir: str):
+def make_filter(variant: str, workdir: str, records: int):
     """
     Creates the filter of a benchmark variant: 'noop-stream' is a stream filter that
     only passes records on, the framework's floor for any streaming filter.
@@ -63,6 +66,22 @@ def make_filter(variant: str, workdir: str):
         path = os.path.join(workdir, "correction.json")
         with open(path, "w") as fp:
             json.dump({label: KEEP_PROBABILITY for label in LABELS}, fp)
+        return BalanceLabels(label_correction=path, seed=1)
+    if variant == "balance-exact":
+        # exact quotas of 99% of every label: one selection draw per record
+        counts = os.path.join(workdir, "counts.json")
+        with open(counts, "w") as fp:
+            json.dump({label: records // len(LABELS) + (1 if i < records % len(LABELS) else 0)
+                       for i, label in enumerate(LABELS)}, fp)
+        path = os.path.join(workdir, "correction.json")
+        with open(path, "w") as fp:
+            json.dump({label: KEEP_PROBABILITY for label in LABELS}, fp)
+        return BalanceLabels(mode="exact", label_counts=counts, label_correction=path, seed=1)
+    if variant == "balance-oversample":
+        # expected 1.5 emissions per record: half of the records get a copy
+        path = os.path.join(workdir, "correction.json")
+        with open(path, "w") as fp:
+            json.dump({label: OVERSAMPLE for label in LABELS}, fp)
         return BalanceLabels(label_correction=path, seed=1)
     if variant == "label-dist":
         return LabelDistribution(output_file=os.path.join(workdir, "dist.json"), output_format="json")
@@ -122,7 +141,7 @@ def run_one(variant: str, records: int) -> dict:
         session = Session(options=argparse.Namespace(force_batch=False, update_interval=10 ** 9),
                           logger=logging.getLogger("bench"))
         start = time.perf_counter()
-        execute(SyntheticReader(), [make_filter(variant, workdir)], writer, session=session)
+        execute(SyntheticReader(), [make_filter(variant, workdir, records)], writer, session=session)
         elapsed = time.perf_counter() - start
     return {"variant": variant, "records": records, "written": writer.count, "seconds": elapsed,
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
@@ -139,7 +158,8 @@ def main():
     parser.add_argument("--records", type=int, default=1000000, help="records of the large runs")
     parser.add_argument("--small", type=int, default=100000, help="records of the small (memory) runs")
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant, interleaved; the fastest counts")
-    parser.add_argument("--variants", nargs="+", default=["passthrough", "noop-stream", "balance-labels-ic", "label-dist"])
+    parser.add_argument("--variants", nargs="+", default=["passthrough", "noop-stream", "balance-labels-ic", "balance-exact",
+                                                         "balance-oversample", "label-dist"])
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "RECORDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -156,14 +176,16 @@ def main():
     base = best["passthrough"]["seconds"] if "passthrough" in best else None
     print("records: %d (memory also at %d), best of %d runs, python %s"
           % (args.records, args.small, args.repeats, sys.version.split()[0]))
-    print("%-20s %10s %14s %14s %14s %10s" % ("filter", "us/record", "vs passthru", "maxRSS@%dk" % (args.small // 1000),
-                                              "maxRSS@%dk" % (args.records // 1000), "written"))
+    print("%-20s %10s %12s %12s %12s %14s %10s"
+          % ("filter", "us/record", "vs passthru", "us/written", "maxRSS@%dk" % (args.small // 1000),
+             "maxRSS@%dk" % (args.records // 1000), "written"))
     for v in args.variants:
         r = best[v]
         us = r["seconds"] / r["records"] * 1e6
         ratio = (r["seconds"] / base) if base else float("nan")
-        print("%-20s %10.2f %13.3fx %11.1f MB %11.1f MB %10d"
-              % (v, us, ratio, small[v]["max_rss_mb"], r["max_rss_mb"], r["written"]))
+        us_written = r["seconds"] / max(r["written"], 1) * 1e6
+        print("%-20s %10.2f %11.3fx %12.2f %9.1f MB %11.1f MB %10d"
+              % (v, us, ratio, us_written, small[v]["max_rss_mb"], r["max_rss_mb"], r["written"]))
 
 
 if __name__ == "__main__":
