@@ -101,3 +101,24 @@ def copy_record(item: ImageData, number: int) -> ImageData:
     metadata[COPY_FIELD] = number
     result.set_metadata(metadata)
     return result
+
+
+DEFAULT_SPLIT_FIELD = "split"
+""" The metadata field that holds a record's split: the one kasperl's split-records writes. """
+
+
+def record_split(item: ImageData, field: str) -> Optional[str]:
+    """
+    Returns the split a record belongs to, from its metadata.
+
+    :param item: the record
+    :type item: ImageData
+    :param field: the metadata field that holds the split
+    :type field: str
+    :return: the split name, None if the record has no such field
+    :rtype: str or None
+    """
+    metadata = item.get_metadata()
+    if (metadata is None) or (field not in metadata):
+        return None
+    return str(metadata[field])

@@ -5,13 +5,16 @@ the summaries. Nothing in here imports idc, seppl or kasperl.
 """
 from ._correction import CORRECTION_FILE, MAX_PROBABILITY, read_correction, check_probability, correction_from_counts
 from ._counts import COUNTS_FILE, LabelCounter, read_counts
-from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION, OUTPUT_TYPES,
-                            OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV, OUTPUT_FORMAT_JSON, OUTPUT_FORMATS,
-                            percentages, distribution_values, format_values, check_choice)
+from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,
+                            OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
+                            OUTPUT_FORMAT_JSON, OUTPUT_FORMATS, FORMAT_VERSION, FORMAT_CLASS_WEIGHTS_BY_INDEX,
+                            FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
+                            format_per_split, check_choice)
 from ._errors import BalanceError
-from ._label_files import read_label_map, check_number, check_output_dir, write_atomically
+from ._label_files import read_label_map, check_number, check_output_dir, write_atomically, atomic_output
 from ._report import LabelTally, summary_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._seed import resolve_seed, create_rng
 from ._targets import (TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
+from ._weights import class_weights, parse_label_list, label_order, weights_by_index

@@ -5,19 +5,22 @@ CSV or JSON.
 import csv
 import io
 import json
-from typing import Dict, List, Mapping, Union
+from typing import Dict, List, Mapping, Sequence, Union
 
 from ._correction import correction_from_counts
 from ._errors import BalanceError
 from ._targets import Target, DEFAULT_TARGET
+from ._weights import class_weights
 
 OUTPUT_TYPE_COUNTS = "counts"
 OUTPUT_TYPE_PERCENTAGES = "percentages"
 OUTPUT_TYPE_CORRECTION = "label-balance-correction"
+OUTPUT_TYPE_CLASS_WEIGHTS = "class-weights"
 OUTPUT_TYPES = [
     OUTPUT_TYPE_COUNTS,
     OUTPUT_TYPE_PERCENTAGES,
     OUTPUT_TYPE_CORRECTION,
+    OUTPUT_TYPE_CLASS_WEIGHTS,
 ]
 
 OUTPUT_FORMAT_TEXT = "text"
@@ -33,7 +36,15 @@ VALUE_HEADERS = {
     OUTPUT_TYPE_COUNTS: "count",
     OUTPUT_TYPE_PERCENTAGES: "percentage",
     OUTPUT_TYPE_CORRECTION: "probability",
+    OUTPUT_TYPE_CLASS_WEIGHTS: "weight",
 }
+
+FORMAT_VERSION = 1
+""" The version of the richer JSON formats below; bumped on incompatible changes. """
+FORMAT_CLASS_WEIGHTS_BY_INDEX = "idc-balance/class-weights-by-index"
+""" JSON: {"format": ..., "version": 1, "labels": [label of index 0, ...], "weights": [weight of index 0, ...]} """
+FORMAT_PER_SPLIT = "idc-balance/label-dist-per-split"
+""" JSON: {"format": ..., "version": 1, "output_type": ..., "splits": {split: {label: value}}} """
 """ The header of the value column in CSV output, per output type. """
 
 Number = Union[int, float]
@@ -71,6 +82,8 @@ def distribution_values(counts: Mapping[str, int], output_type: str, target: Tar
         return {label: int(counts[label]) for label in sorted(counts)}
     if output_type == OUTPUT_TYPE_PERCENTAGES:
         return percentages(counts)
+    if output_type == OUTPUT_TYPE_CLASS_WEIGHTS:
+        return class_weights(counts)
     return correction_from_counts(counts, target)
 
 
@@ -101,6 +114,65 @@ def format_values(values: Mapping[str, Number], output_type: str, output_format:
             writer.writerow([label, repr(value)])
         return buffer.getvalue()
     return "".join("%s: %r\n" % (label, value) for label, value in values.items())
+
+
+def format_by_index(labels: Sequence[str], weights: Sequence[float], output_format: str) -> str:
+    """
+    Formats class weights keyed by class index: text ("index label: weight" per line),
+    CSV (index, label, weight, with header) or JSON (format FORMAT_CLASS_WEIGHTS_BY_INDEX).
+
+    :param labels: the labels in index order
+    :type labels: list
+    :param weights: the weights in index order
+    :type weights: list
+    :param output_format: one of OUTPUT_FORMATS
+    :type output_format: str
+    :return: the formatted text
+    :rtype: str
+    """
+    check_choice("-f/--output_format", output_format, OUTPUT_FORMATS)
+    if output_format == OUTPUT_FORMAT_JSON:
+        return json.dumps({"format": FORMAT_CLASS_WEIGHTS_BY_INDEX, "version": FORMAT_VERSION,
+                           "labels": list(labels), "weights": list(weights)}, indent=2) + "\n"
+    if output_format == OUTPUT_FORMAT_CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["index", "label", "weight"])
+        for index, (label, weight) in enumerate(zip(labels, weights)):
+            writer.writerow([index, label, repr(weight)])
+        return buffer.getvalue()
+    return "".join("%d %s: %r\n" % (index, label, weight) for index, (label, weight) in enumerate(zip(labels, weights)))
+
+
+def format_per_split(values: Mapping[str, Mapping[str, Number]], output_type: str, output_format: str) -> str:
+    """
+    Formats one table of label values per split: text (a "[split]" line, then
+    "label: value" lines, per split), CSV (split, label, value, with header) or JSON
+    (format FORMAT_PER_SPLIT).
+
+    :param values: split -> (label -> value), in output order
+    :type values: dict
+    :param output_type: one of OUTPUT_TYPES
+    :type output_type: str
+    :param output_format: one of OUTPUT_FORMATS
+    :type output_format: str
+    :return: the formatted text
+    :rtype: str
+    """
+    check_choice("-f/--output_format", output_format, OUTPUT_FORMATS)
+    if output_format == OUTPUT_FORMAT_JSON:
+        return json.dumps({"format": FORMAT_PER_SPLIT, "version": FORMAT_VERSION, "output_type": output_type,
+                           "splits": values}, indent=2) + "\n"
+    if output_format == OUTPUT_FORMAT_CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["split", "label", VALUE_HEADERS[output_type]])
+        for split, split_values in values.items():
+            for label, value in split_values.items():
+                writer.writerow([split, label, repr(value)])
+        return buffer.getvalue()
+    return "".join("[%s]\n%s" % (split, format_values(split_values, output_type, output_format))
+                   for split, split_values in values.items())
 
 
 def check_choice(option: str, value: str, choices: List[str]) -> str:

@@ -2,11 +2,12 @@
 Reading and writing the flat JSON files this package exchanges: a JSON object
 that maps each label to a number (correction files, counts files).
 """
+import contextlib
 import json
 import math
 import os
 import tempfile
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 from ._errors import BalanceError
 
@@ -128,30 +129,46 @@ def check_output_dir(path: str, what: str):
         raise BalanceError("%s '%s': directory '%s' is not writable" % (what, path, directory))
 
 
-def write_atomically(path: str, content: str):
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[str]:
     """
-    Writes text to a file atomically: to a temporary file in the same directory,
-    which then replaces the target. Readers never see a half-written file and an
+    Context manager for writing a file atomically: yields the name of a temporary file
+    in the same directory (with the same extension) to write to; on success it replaces
+    the target, on failure it is removed. Readers never see a half-written file and an
     existing file survives a failed write.
 
     :param path: the file to write
     :type path: str
-    :param content: the text to write
-    :type content: str
+    :return: the temporary file to write to
     """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    name = os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp" + os.path.splitext(name)[1], dir=directory)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fp:
-            fp.write(content)
-            fp.flush()
-            os.fsync(fp.fileno())
+        yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_atomically(path: str, content: str):
+    """
+    Writes text to a file atomically (see :func:`atomic_output`).
+
+    :param path: the file to write
+    :type path: str
+    :param content: the text to write
+    :type content: str
+    """
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fp:
+            fp.write(content)
+            fp.flush()
+            os.fsync(fp.fileno())
 
 
 def _umask() -> int:

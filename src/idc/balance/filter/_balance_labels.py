@@ -11,7 +11,7 @@ from idc.api import ImageClassificationData
 from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
                               parse_target, exact_targets, TARGET_HELP)
-from idc.balance.records import classification_label, copy_record
+from idc.balance.records import classification_label, copy_record, record_split, DEFAULT_SPLIT_FIELD
 from ._stream import process_as_batch
 
 DEFAULT_PROBABILITY = 1.0
@@ -30,6 +30,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
     def __init__(self, label_correction: Optional[str] = None, seed: Optional[int] = None,
                  default_probability: float = DEFAULT_PROBABILITY, mode: str = MODE_PROBABILISTIC,
                  label_counts: Optional[str] = None, target: Optional[Union[str, int]] = None,
+                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[List[str]] = None,
                  logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
@@ -47,6 +48,10 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :type label_counts: str
         :param target: exact mode without correction: min, max, mean, median or a whole number (default: min)
         :type target: str or int
+        :param split_field: the metadata field that holds the split
+        :type split_field: str
+        :param split_names: only balance records of these splits (others pass through untouched), None for all
+        :type split_names: list
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -59,6 +64,11 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.mode = mode
         self.label_counts = label_counts
         self.target = target
+        self.split_field = split_field
+        self.split_names = split_names
+        self._splits: Optional[frozenset] = None
+        self._without_split = 0
+        self._other_splits = 0
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._unlabeled = 0
 
@@ -143,6 +153,13 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                             help="Mode exact: the number of records per label to output: " + TARGET_HELP
                                  + "; default: min. With -c instead, the target of each label is "
                                    "round(correction x count).")
+        parser.add_argument("--split_field", type=str, default=DEFAULT_SPLIT_FIELD, required=False,
+                            help="The meta-data field that holds the split of a record (as written by "
+                                 "'split-records').")
+        parser.add_argument("--split_names", type=str, nargs="+", default=None, required=False,
+                            help="Only balance the records of these splits (e.g. train); records of other splits "
+                                 "or without the split field pass through untouched. Balances all records if "
+                                 "omitted.")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -159,6 +176,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.mode = ns.mode
         self.label_counts = ns.label_counts
         self.target = ns.target
+        self.split_field = ns.split_field
+        self.split_names = ns.split_names
 
     def initialize(self):
         """
@@ -171,6 +190,11 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             check_choice("-m/--mode", self.mode, MODES)
             if (self.seed is not None) and (self.seed < 0):
                 raise BalanceError("option -s/--seed: %d is negative" % self.seed)
+            if (self.split_field is None) or (self.split_field == ""):
+                raise BalanceError("option --split_field: must not be empty")
+            self._splits = None if self.split_names is None else frozenset(str(s) for s in self.split_names)
+            if (self._splits is not None) and (len(self._splits) == 0):
+                raise BalanceError("option --split_names: give at least one split name")
             correction = self._read_correction(default)
             seed = resolve_seed(self.seed)
             uniforms = uniform_stream(create_rng(seed))
@@ -187,6 +211,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self._unlabeled = 0
+        self._without_split = 0
+        self._other_splits = 0
 
     def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
         """
@@ -233,7 +259,18 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         emit_count = self._sampler.emit_count
         output = self._stream_output
+        splits = self._splits
         for item in (data if isinstance(data, list) else (data,)):
+            if splits is not None:
+                split = record_split(item, self.split_field)
+                if split is None:
+                    self._without_split += 1
+                    output.append(item)
+                    continue
+                if split not in splits:
+                    self._other_splits += 1
+                    output.append(item)
+                    continue
             label = classification_label(item)
             if label is None:
                 self._unlabeled += 1
@@ -279,7 +316,12 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         Finishes the processing: logs what was kept and dropped per label.
         """
         if self._sampler is not None:
-            self.logger().info("Summary:\n" + "\n".join(summary_lines(self._sampler.tallies(), self._unlabeled)))
+            lines = summary_lines(self._sampler.tallies(), self._unlabeled)
+            if self._splits is not None:
+                lines.append("records of other splits (passed through): %d" % self._other_splits)
+                lines.append("records without split field '%s' (passed through): %d"
+                             % (self.split_field, self._without_split))
+            self.logger().info("Summary:\n" + "\n".join(lines))
             if isinstance(self._sampler, ExactSampler):
                 self._warn_mismatches(self._sampler.mismatches())
             self._sampler = None

@@ -1,6 +1,6 @@
 import argparse
 import sys
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Union
 
 from seppl import AliasSupporter
 from seppl.io import StreamFilter
@@ -9,23 +9,31 @@ from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
-from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION, OUTPUT_FORMATS,
-                              OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError, check_choice, check_output_dir,
-                              distribution_values, format_values, parse_target, write_atomically)
-from idc.balance.records import record_labels
+from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION,
+                              OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError,
+                              check_choice, check_output_dir, distribution_values, format_values, format_by_index,
+                              format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically)
+from idc.balance.plot import chart_data, check_plot_path, draw_chart
+from idc.balance.records import record_labels, record_split, DEFAULT_SPLIT_FIELD
 from ._stream import process_as_batch
+
+NO_SPLIT = ""
+""" The counter key when counting without splits. """
 
 
 class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
     """
     Passes every record on unchanged, counts the labels on the way and outputs the
-    distribution (counts, percentages or a correction for balance-labels-ic) when the
-    stream ends.
+    distribution (counts, percentages, a correction for balance-labels-ic or class
+    weights), optionally per split and as a bar chart, when the stream ends.
     """
 
     def __init__(self, output_file: Optional[str] = None, output_format: str = OUTPUT_FORMAT_TEXT,
                  output_type: str = OUTPUT_TYPE_COUNTS, label_key: str = LABEL_KEY,
-                 target: Optional[Union[str, int]] = None, logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 target: Optional[Union[str, int]] = None, by_index: bool = False, labels: Optional[str] = None,
+                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[List[str]] = None,
+                 per_split: bool = False, plot: Optional[str] = None, log_scale: bool = False,
+                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -39,6 +47,20 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :type label_key: str
         :param target: the target of the correction: min, max, mean, median or a whole number (default: min)
         :type target: str or int
+        :param by_index: class weights: key them by class index instead of label
+        :type by_index: bool
+        :param labels: class weights: the comma-separated labels in index order (default: sorted)
+        :type labels: str
+        :param split_field: the metadata field that holds the split
+        :type split_field: str
+        :param split_names: only count records of these splits, None for all records
+        :type split_names: list
+        :param per_split: output one distribution per split
+        :type per_split: bool
+        :param plot: the PNG or SVG file to draw the distribution to (placeholders supported), None for none
+        :type plot: str
+        :param log_scale: use a logarithmic count axis in the plot
+        :type log_scale: bool
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -50,10 +72,22 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.output_type = output_type
         self.label_key = label_key
         self.target = target
+        self.by_index = by_index
+        self.labels = labels
+        self.split_field = split_field
+        self.split_names = split_names
+        self.per_split = per_split
+        self.plot = plot
+        self.log_scale = log_scale
         self._target = None
+        self._labels: Optional[List[str]] = None
+        self._splits: Optional[frozenset] = None
         self._output_path: Optional[str] = None
-        self._counter: Optional[LabelCounter] = None
+        self._plot_path: Optional[str] = None
+        self._counters: Optional[Dict[str, LabelCounter]] = None
         self._unlabeled = 0
+        self._without_split = 0
+        self._other_splits = 0
 
     def name(self) -> str:
         """
@@ -82,11 +116,14 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :rtype: str
         """
         return "Passes every record through unchanged while counting the labels; when the stream ends, " \
-               "outputs the label distribution: counts, percentages or the label correction that " \
+               "outputs the label distribution: counts, percentages, the label correction that " \
                "'balance-labels-ic' uses to balance the labels (target / count per label, the target being " \
-               "the rarest label's count by default). " \
+               "the rarest label's count by default) or class weights for the loss (n_records / " \
+               "(n_labels x count), scikit-learn's 'balanced'). " \
                "Image classification: the label; object detection: the label of each object; " \
-               "image segmentation: each label layer present in the image."
+               "image segmentation: each label layer present in the image. " \
+               "Can count only the records of some splits (metadata field written by 'split-records'), " \
+               "output one distribution per split, and draw a bar chart."
 
     def accepts(self) -> List:
         """
@@ -121,14 +158,37 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
                             required=False, help="The format to use for the output.")
         parser.add_argument("-t", "--output_type", choices=OUTPUT_TYPES, default=OUTPUT_TYPE_COUNTS,
                             required=False,
-                            help="What to output: the counts per label, their percentages (0-100) or the "
-                                 "label correction (probability per label) for 'balance-labels-ic'.")
+                            help="What to output: the counts per label, their percentages (0-100), the "
+                                 "label correction (probability per label) for 'balance-labels-ic', or class "
+                                 "weights for weighting the loss.")
         parser.add_argument("-k", "--label_key", type=str, default=LABEL_KEY, required=False,
                             help="The key in the (object detection) meta-data that contains the label.")
         parser.add_argument("--target", type=str, default=None, required=False,
                             help="For -t label-balance-correction: the number of records every label should end "
                                  "up with, the correction being target / count: " + TARGET_HELP + "; default: min. "
                                  "Targets above a label's count give values above 1 (copies).")
+        parser.add_argument("--by_index", action="store_true", required=False,
+                            help="For -t class-weights: key the weights by class index (the position in the "
+                                 "sorted label list, or in --labels) instead of by label; JSON format "
+                                 "'idc-balance/class-weights-by-index'.")
+        parser.add_argument("--labels", type=str, default=None, required=False,
+                            help="For -t class-weights --by_index: the comma-separated labels in index order; "
+                                 "must name exactly the labels that occur.")
+        parser.add_argument("--split_field", type=str, default=DEFAULT_SPLIT_FIELD, required=False,
+                            help="The meta-data field that holds the split of a record (as written by "
+                                 "'split-records').")
+        parser.add_argument("--split_names", type=str, nargs="+", default=None, required=False,
+                            help="Only count the records of these splits; records of other splits or without the "
+                                 "split field pass through uncounted. Counts all records if omitted.")
+        parser.add_argument("--per_split", action="store_true", required=False,
+                            help="Output one distribution per split value (JSON format "
+                                 "'idc-balance/label-dist-per-split'); records without the split field are not "
+                                 "counted.")
+        parser.add_argument("--plot", type=str, default=None, required=False,
+                            help="The PNG or SVG file to draw the distribution to as a bar chart (one bar group "
+                                 "per split with --per_split). " + placeholder_list(obj=self))
+        parser.add_argument("--log_scale", action="store_true", required=False,
+                            help="Use a logarithmic count axis in the plot (for long tails).")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -144,31 +204,79 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.output_type = ns.output_type
         self.label_key = ns.label_key
         self.target = ns.target
+        self.by_index = ns.by_index
+        self.labels = ns.labels
+        self.split_field = ns.split_field
+        self.split_names = ns.split_names
+        self.per_split = ns.per_split
+        self.plot = ns.plot
+        self.log_scale = ns.log_scale
 
     def initialize(self):
         """
-        Initializes the processing: validates the options and checks that the output file
+        Initializes the processing: validates the options and checks that the output files
         can be written, before any record is processed.
         """
         super().initialize()
         try:
-            check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
-            check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
-            if (self.target is not None) and (self.output_type != OUTPUT_TYPE_CORRECTION):
-                raise BalanceError("option --target: only applies to -t/--output_type %s" % OUTPUT_TYPE_CORRECTION)
-            self._target = parse_target("--target", self.target)
-            if (self.label_key is None) or (self.label_key == ""):
-                raise BalanceError("option -k/--label_key: must not be empty")
-            if (self.output_file is None) or (self.output_file == ""):
-                self._output_path = None
-            else:
-                self._output_path = expand_variables(self.output_file)
-                check_output_dir(self._output_path, "option -o/--output_file")
+            self._check_options()
+            self._output_path = self._output_file_path(self.output_file, "-o/--output_file")
+            self._plot_path = None
+            if (self.plot is not None) and (self.plot != ""):
+                self._plot_path = expand_variables(self.plot)
+                check_plot_path(self._plot_path)
         except BalanceError as e:
             self.logger().error(str(e))
             raise
-        self._counter = LabelCounter()
+        self._counters = dict()
+        if (self._splits is None) and not self.per_split:
+            self._counters[NO_SPLIT] = LabelCounter()
         self._unlabeled = 0
+        self._without_split = 0
+        self._other_splits = 0
+
+    def _check_options(self):
+        """
+        Checks the option values and their combinations.
+
+        :raises BalanceError: for a bad value or combination
+        """
+        check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
+        check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
+        if (self.target is not None) and (self.output_type != OUTPUT_TYPE_CORRECTION):
+            raise BalanceError("option --target: only applies to -t/--output_type %s" % OUTPUT_TYPE_CORRECTION)
+        self._target = parse_target("--target", self.target)
+        if self.by_index and (self.output_type != OUTPUT_TYPE_CLASS_WEIGHTS):
+            raise BalanceError("option --by_index: only applies to -t/--output_type %s" % OUTPUT_TYPE_CLASS_WEIGHTS)
+        self._labels = parse_label_list("--labels", self.labels)
+        if (self._labels is not None) and not self.by_index:
+            raise BalanceError("option --labels: only applies to -t/--output_type %s --by_index"
+                               % OUTPUT_TYPE_CLASS_WEIGHTS)
+        if self.by_index and self.per_split:
+            raise BalanceError("options --by_index and --per_split: cannot be combined; count one split with "
+                               "--split_names instead")
+        if (self.label_key is None) or (self.label_key == ""):
+            raise BalanceError("option -k/--label_key: must not be empty")
+        if (self.split_field is None) or (self.split_field == ""):
+            raise BalanceError("option --split_field: must not be empty")
+        self._splits = None if self.split_names is None else frozenset(str(s) for s in self.split_names)
+        if (self._splits is not None) and (len(self._splits) == 0):
+            raise BalanceError("option --split_names: give at least one split name")
+        if self.log_scale and ((self.plot is None) or (self.plot == "")):
+            raise BalanceError("option --log_scale: only applies with --plot")
+
+    @staticmethod
+    def _output_file_path(option_value: Optional[str], option: str) -> Optional[str]:
+        """
+        Expands the placeholders of an output file option and checks its directory.
+
+        :return: the path, None for stdout
+        """
+        if (option_value is None) or (option_value == ""):
+            return None
+        path = expand_variables(option_value)
+        check_output_dir(path, "option " + option)
+        return path
 
     def _do_process_stream(self, data):
         """
@@ -176,13 +284,31 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
-        add_all = self._counter.add_all
         label_key = self.label_key
         output = self._stream_output
-        for item in (data if isinstance(data, list) else (data,)):
-            if add_all(record_labels(item, label_key)) == 0:
-                self._unlabeled += 1
+        items = data if isinstance(data, list) else (data,)
+        if (self._splits is None) and not self.per_split:
+            add_all = self._counters[NO_SPLIT].add_all
+            for item in items:
+                output.append(item)
+                if add_all(record_labels(item, label_key)) == 0:
+                    self._unlabeled += 1
+            return
+        for item in items:
             output.append(item)
+            split = record_split(item, self.split_field)
+            if split is None:
+                self._without_split += 1
+                continue
+            if (self._splits is not None) and (split not in self._splits):
+                self._other_splits += 1
+                continue
+            group = split if self.per_split else NO_SPLIT
+            counter = self._counters.get(group)
+            if counter is None:
+                counter = self._counters[group] = LabelCounter()
+            if counter.add_all(record_labels(item, label_key)) == 0:
+                self._unlabeled += 1
 
     def _do_process(self, data):
         """
@@ -193,20 +319,52 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         return process_as_batch(self, data)
 
+    def _format(self, counts_by_group: Dict[str, Dict[str, int]]) -> str:
+        """
+        Formats the result.
+
+        :param counts_by_group: split -> counts (one entry NO_SPLIT without per-split counting)
+        :return: the text to output
+        """
+        if self.per_split:
+            values = {split: distribution_values(counts_by_group[split], self.output_type, self._target)
+                      for split in sorted(counts_by_group)}
+            return format_per_split(values, self.output_type, self.output_format)
+        counts = counts_by_group.get(NO_SPLIT, dict())
+        if self.by_index:
+            labels, weights = weights_by_index(counts, self._labels)
+            return format_by_index(labels, weights, self.output_format)
+        return format_values(distribution_values(counts, self.output_type, self._target), self.output_type,
+                             self.output_format)
+
     def finalize(self):
         """
-        Finishes the processing: outputs the distribution.
+        Finishes the processing: outputs the distribution (and the plot).
         """
-        if self._counter is not None:
-            counts = self._counter.counts()
-            text = format_values(distribution_values(counts, self.output_type, self._target), self.output_type, self.output_format)
+        if self._counters is not None:
+            counts_by_group = {group: counter.counts() for group, counter in self._counters.items()}
+            self._counters = None
+            try:
+                text = self._format(counts_by_group)
+            except BalanceError as e:
+                self.logger().error(str(e))
+                raise
             if self._output_path is None:
                 sys.stdout.write(text)
                 sys.stdout.flush()
             else:
                 write_atomically(self._output_path, text)
-                self.logger().info("Wrote %s of %d label(s) to: %s" % (self.output_type, len(counts), self._output_path))
+                self.logger().info("Wrote %s to: %s" % (self.output_type, self._output_path))
+            if self._plot_path is not None:
+                if len(counts_by_group) == 0:
+                    counts_by_group = {NO_SPLIT: dict()}
+                draw_chart(chart_data(counts_by_group, self.log_scale), self._plot_path)
+                self.logger().info("Wrote plot to: %s" % self._plot_path)
             if self._unlabeled > 0:
                 self.logger().info("Records without label: %d" % self._unlabeled)
-            self._counter = None
+            if self._without_split > 0:
+                self.logger().info("Records without split field '%s' (not counted): %d"
+                                   % (self.split_field, self._without_split))
+            if self._other_splits > 0:
+                self.logger().info("Records of other splits (not counted): %d" % self._other_splits)
         super().finalize()
