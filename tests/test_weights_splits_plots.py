@@ -170,6 +170,7 @@ def test_plot_svg_per_split_log_scale(tmp_path):
     assert data.groups == ["train", "val"]
     assert data.values == [[7, 21, 42], [3, 9, 18]]
     assert data.total == 100 and data.imbalance_ratio == 6.0 and data.log_scale
+    assert data.group_totals == [70, 30] and data.group_ratios == [6.0, 6.0]
 
 
 def test_cli_split_then_balance_train_only(tmp_path):

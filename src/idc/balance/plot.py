@@ -29,6 +29,10 @@ class ChartData:
     """ the number of label occurrences over all groups """
     imbalance_ratio: float
     """ the count of the most common label over that of the rarest, over all groups """
+    group_totals: List[int]
+    """ per group, the number of label occurrences """
+    group_ratios: List[float]
+    """ per group, the imbalance ratio (max/min) """
     title: str
     log_scale: bool
 
@@ -66,7 +70,9 @@ def chart_data(counts_by_group: Mapping[str, Mapping[str, int]], log_scale: bool
     total = sum(combined.values())
     ratio = imbalance_ratio(combined)
     title = "Label distribution: %d in total, imbalance ratio (max/min) %.2f" % (total, ratio)
-    return ChartData(labels, groups, values, total, ratio, title, log_scale)
+    group_totals = [sum(v) for v in values]
+    group_ratios = [imbalance_ratio(counts_by_group[g]) for g in groups]
+    return ChartData(labels, groups, values, total, ratio, group_totals, group_ratios, title, log_scale)
 
 
 def check_plot_path(path: str, option: str = "--plot"):
@@ -103,7 +109,8 @@ def draw_chart(data: ChartData, path: str):
     axes = figure.add_subplot(1, 1, 1)
     for g, group in enumerate(data.groups):
         positions = [i - 0.4 + width * (g + 0.5) for i in range(len(data.labels))]
-        bars = axes.bar(positions, data.values[g], width=width, label=group if group else None)
+        legend = "%s: %d, ratio %.2f" % (group, data.group_totals[g], data.group_ratios[g]) if group else None
+        bars = axes.bar(positions, data.values[g], width=width, label=legend)
         axes.bar_label(bars, labels=[str(v) for v in data.values[g]], fontsize=8, padding=2)
     axes.set_xticks(range(len(data.labels)))
     axes.set_xticklabels(data.labels, rotation=45 if len(data.labels) > 8 else 0,
