@@ -4,10 +4,11 @@ for oversampling is named and marked. This is the only place that knows how idc
 stores labels and names in its data types.
 """
 import os
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 import numpy as np
 
+from idc.balance.core import BalanceError
 from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
@@ -105,6 +106,61 @@ def copy_record(item: ImageData, number: int) -> ImageData:
 
 DEFAULT_SPLIT_FIELD = "split"
 """ The metadata field that holds a record's split: the one kasperl's split-records writes. """
+
+
+class SplitSelector:
+    """
+    Selects records by the split in their metadata (e.g. 'train'), and counts the
+    records it does not select.
+    """
+
+    def __init__(self, field: str, names: Optional[Iterable[str]]):
+        """
+        :param field: the metadata field that holds the split
+        :type field: str
+        :param names: the splits to select, None for any record that has the field
+        :type names: list
+        :raises BalanceError: for an empty field or an empty list of names
+        """
+        if (field is None) or (field == ""):
+            raise BalanceError("option --split_field: must not be empty")
+        self.field = field
+        self.names = None if names is None else frozenset(str(n) for n in names)
+        if (self.names is not None) and (len(self.names) == 0):
+            raise BalanceError("option --split_names: give at least one split name")
+        self.without_field = 0
+        """ records that lack the field """
+        self.other_splits = 0
+        """ records of splits not in the names """
+
+    def select(self, item: ImageData) -> Optional[str]:
+        """
+        Returns the split of a selected record; None (and counts the record) if it is not selected.
+
+        :param item: the record
+        :type item: ImageData
+        :return: the split, None if the record is not selected
+        :rtype: str or None
+        """
+        split = record_split(item, self.field)
+        if split is None:
+            self.without_field += 1
+        elif (self.names is not None) and (split not in self.names):
+            self.other_splits += 1
+            split = None
+        return split
+
+    def summary_lines(self, what: str) -> List[str]:
+        """
+        Describes the records that were not selected.
+
+        :param what: what happened to them, e.g. "passed through"
+        :type what: str
+        :return: the lines
+        :rtype: list
+        """
+        return ["records of other splits (%s): %d" % (what, self.other_splits),
+                "records without split field '%s' (%s): %d" % (self.field, what, self.without_field)]
 
 
 def record_split(item: ImageData, field: str) -> Optional[str]:

@@ -5,7 +5,7 @@ CSV or JSON.
 import csv
 import io
 import json
-from typing import Dict, List, Mapping, Sequence, Union
+from typing import Dict, Iterable, List, Mapping, Sequence, Union
 
 from ._correction import correction_from_counts
 from ._errors import BalanceError
@@ -87,6 +87,18 @@ def distribution_values(counts: Mapping[str, int], output_type: str, target: Tar
     return correction_from_counts(counts, target)
 
 
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """
+    Writes a header and rows as CSV text (floats with all their digits).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
+    return buffer.getvalue()
+
+
 def format_values(values: Mapping[str, Number], output_type: str, output_format: str) -> str:
     """
     Formats label values: text ("label: value" per line), CSV (with header) or JSON
@@ -107,12 +119,7 @@ def format_values(values: Mapping[str, Number], output_type: str, output_format:
     if output_format == OUTPUT_FORMAT_JSON:
         return json.dumps(values, indent=2) + "\n"
     if output_format == OUTPUT_FORMAT_CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["label", VALUE_HEADERS[output_type]])
-        for label, value in values.items():
-            writer.writerow([label, repr(value)])
-        return buffer.getvalue()
+        return _csv_text(["label", VALUE_HEADERS[output_type]], values.items())
     return "".join("%s: %r\n" % (label, value) for label, value in values.items())
 
 
@@ -135,12 +142,8 @@ def format_by_index(labels: Sequence[str], weights: Sequence[float], output_form
         return json.dumps({"format": FORMAT_CLASS_WEIGHTS_BY_INDEX, "version": FORMAT_VERSION,
                            "labels": list(labels), "weights": list(weights)}, indent=2) + "\n"
     if output_format == OUTPUT_FORMAT_CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["index", "label", "weight"])
-        for index, (label, weight) in enumerate(zip(labels, weights)):
-            writer.writerow([index, label, repr(weight)])
-        return buffer.getvalue()
+        return _csv_text(["index", "label", "weight"],
+                         ((index, label, weight) for index, (label, weight) in enumerate(zip(labels, weights))))
     return "".join("%d %s: %r\n" % (index, label, weight) for index, (label, weight) in enumerate(zip(labels, weights)))
 
 
@@ -164,13 +167,9 @@ def format_per_split(values: Mapping[str, Mapping[str, Number]], output_type: st
         return json.dumps({"format": FORMAT_PER_SPLIT, "version": FORMAT_VERSION, "output_type": output_type,
                            "splits": values}, indent=2) + "\n"
     if output_format == OUTPUT_FORMAT_CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["split", "label", VALUE_HEADERS[output_type]])
-        for split, split_values in values.items():
-            for label, value in split_values.items():
-                writer.writerow([split, label, repr(value)])
-        return buffer.getvalue()
+        return _csv_text(["split", "label", VALUE_HEADERS[output_type]],
+                         ((split, label, value) for split, split_values in values.items()
+                          for label, value in split_values.items()))
     return "".join("[%s]\n%s" % (split, format_values(split_values, output_type, output_format))
                    for split, split_values in values.items())
 

@@ -11,7 +11,8 @@ from idc.api import ImageClassificationData
 from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
                               parse_target, exact_targets, TARGET_HELP)
-from idc.balance.records import classification_label, copy_record, record_split, DEFAULT_SPLIT_FIELD
+from idc.balance.records import classification_label, copy_record, SplitSelector, DEFAULT_SPLIT_FIELD
+from ._split_options import add_split_options
 from ._stream import process_as_batch
 
 DEFAULT_PROBABILITY = 1.0
@@ -66,9 +67,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.target = target
         self.split_field = split_field
         self.split_names = split_names
-        self._splits: Optional[frozenset] = None
-        self._without_split = 0
-        self._other_splits = 0
+        self._selector: Optional[SplitSelector] = None
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._unlabeled = 0
 
@@ -153,13 +152,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                             help="Mode exact: the number of records per label to output: " + TARGET_HELP
                                  + "; default: min. With -c instead, the target of each label is "
                                    "round(correction x count).")
-        parser.add_argument("--split_field", type=str, default=DEFAULT_SPLIT_FIELD, required=False,
-                            help="The meta-data field that holds the split of a record (as written by "
-                                 "'split-records').")
-        parser.add_argument("--split_names", type=str, nargs="+", default=None, required=False,
-                            help="Only balance the records of these splits (e.g. train); records of other splits "
-                                 "or without the split field pass through untouched. Balances all records if "
-                                 "omitted.")
+        add_split_options(parser, "balance", "pass through untouched")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -190,11 +183,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             check_choice("-m/--mode", self.mode, MODES)
             if (self.seed is not None) and (self.seed < 0):
                 raise BalanceError("option -s/--seed: %d is negative" % self.seed)
-            if (self.split_field is None) or (self.split_field == ""):
-                raise BalanceError("option --split_field: must not be empty")
-            self._splits = None if self.split_names is None else frozenset(str(s) for s in self.split_names)
-            if (self._splits is not None) and (len(self._splits) == 0):
-                raise BalanceError("option --split_names: give at least one split name")
+            selector = SplitSelector(self.split_field, self.split_names)
             correction = self._read_correction(default)
             seed = resolve_seed(self.seed)
             uniforms = uniform_stream(create_rng(seed))
@@ -211,8 +200,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self._unlabeled = 0
-        self._without_split = 0
-        self._other_splits = 0
+        self._selector = None if self.split_names is None else selector
 
     def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
         """
@@ -259,18 +247,11 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         emit_count = self._sampler.emit_count
         output = self._stream_output
-        splits = self._splits
+        selector = self._selector
         for item in (data if isinstance(data, list) else (data,)):
-            if splits is not None:
-                split = record_split(item, self.split_field)
-                if split is None:
-                    self._without_split += 1
-                    output.append(item)
-                    continue
-                if split not in splits:
-                    self._other_splits += 1
-                    output.append(item)
-                    continue
+            if (selector is not None) and (selector.select(item) is None):
+                output.append(item)
+                continue
             label = classification_label(item)
             if label is None:
                 self._unlabeled += 1
@@ -317,10 +298,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         if self._sampler is not None:
             lines = summary_lines(self._sampler.tallies(), self._unlabeled)
-            if self._splits is not None:
-                lines.append("records of other splits (passed through): %d" % self._other_splits)
-                lines.append("records without split field '%s' (passed through): %d"
-                             % (self.split_field, self._without_split))
+            if self._selector is not None:
+                lines.extend(self._selector.summary_lines("passed through"))
             self.logger().info("Summary:\n" + "\n".join(lines))
             if isinstance(self._sampler, ExactSampler):
                 self._warn_mismatches(self._sampler.mismatches())

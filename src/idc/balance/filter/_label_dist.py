@@ -14,7 +14,8 @@ from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OU
                               check_choice, check_output_dir, distribution_values, format_values, format_by_index,
                               format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically)
 from idc.balance.plot import chart_data, check_plot_path, draw_chart
-from idc.balance.records import record_labels, record_split, DEFAULT_SPLIT_FIELD
+from idc.balance.records import record_labels, SplitSelector, DEFAULT_SPLIT_FIELD
+from ._split_options import add_split_options
 from ._stream import process_as_batch
 
 NO_SPLIT = ""
@@ -81,13 +82,11 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.log_scale = log_scale
         self._target = None
         self._labels: Optional[List[str]] = None
-        self._splits: Optional[frozenset] = None
+        self._selector: Optional[SplitSelector] = None
         self._output_path: Optional[str] = None
         self._plot_path: Optional[str] = None
         self._counters: Optional[Dict[str, LabelCounter]] = None
         self._unlabeled = 0
-        self._without_split = 0
-        self._other_splits = 0
 
     def name(self) -> str:
         """
@@ -174,12 +173,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         parser.add_argument("--labels", type=str, default=None, required=False,
                             help="For -t class-weights --by_index: the comma-separated labels in index order; "
                                  "must name exactly the labels that occur.")
-        parser.add_argument("--split_field", type=str, default=DEFAULT_SPLIT_FIELD, required=False,
-                            help="The meta-data field that holds the split of a record (as written by "
-                                 "'split-records').")
-        parser.add_argument("--split_names", type=str, nargs="+", default=None, required=False,
-                            help="Only count the records of these splits; records of other splits or without the "
-                                 "split field pass through uncounted. Counts all records if omitted.")
+        add_split_options(parser, "count", "pass through uncounted")
         parser.add_argument("--per_split", action="store_true", required=False,
                             help="Output one distribution per split value (JSON format "
                                  "'idc-balance/label-dist-per-split'); records without the split field are not "
@@ -229,11 +223,9 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
             self.logger().error(str(e))
             raise
         self._counters = dict()
-        if (self._splits is None) and not self.per_split:
+        if self._selector is None:
             self._counters[NO_SPLIT] = LabelCounter()
         self._unlabeled = 0
-        self._without_split = 0
-        self._other_splits = 0
 
     def _check_options(self):
         """
@@ -257,11 +249,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
                                "--split_names instead")
         if (self.label_key is None) or (self.label_key == ""):
             raise BalanceError("option -k/--label_key: must not be empty")
-        if (self.split_field is None) or (self.split_field == ""):
-            raise BalanceError("option --split_field: must not be empty")
-        self._splits = None if self.split_names is None else frozenset(str(s) for s in self.split_names)
-        if (self._splits is not None) and (len(self._splits) == 0):
-            raise BalanceError("option --split_names: give at least one split name")
+        selector = SplitSelector(self.split_field, self.split_names)
+        self._selector = selector if (self.split_names is not None) or self.per_split else None
         if self.log_scale and ((self.plot is None) or (self.plot == "")):
             raise BalanceError("option --log_scale: only applies with --plot")
 
@@ -287,7 +276,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         label_key = self.label_key
         output = self._stream_output
         items = data if isinstance(data, list) else (data,)
-        if (self._splits is None) and not self.per_split:
+        if self._selector is None:
             add_all = self._counters[NO_SPLIT].add_all
             for item in items:
                 output.append(item)
@@ -296,12 +285,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
             return
         for item in items:
             output.append(item)
-            split = record_split(item, self.split_field)
+            split = self._selector.select(item)
             if split is None:
-                self._without_split += 1
-                continue
-            if (self._splits is not None) and (split not in self._splits):
-                self._other_splits += 1
                 continue
             group = split if self.per_split else NO_SPLIT
             counter = self._counters.get(group)
@@ -362,9 +347,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
                 self.logger().info("Wrote plot to: %s" % self._plot_path)
             if self._unlabeled > 0:
                 self.logger().info("Records without label: %d" % self._unlabeled)
-            if self._without_split > 0:
-                self.logger().info("Records without split field '%s' (not counted): %d"
-                                   % (self.split_field, self._without_split))
-            if self._other_splits > 0:
-                self.logger().info("Records of other splits (not counted): %d" % self._other_splits)
+            if self._selector is not None:
+                for line in self._selector.summary_lines("not counted"):
+                    self.logger().info(line)
         super().finalize()
