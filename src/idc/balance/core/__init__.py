@@ -12,7 +12,7 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
                             format_per_split, check_choice)
 from ._errors import BalanceError
 from ._label_files import read_label_map, check_number, check_output_dir, write_atomically, atomic_output
-from ._report import LabelTally, summary_lines
+from ._report import LabelTally, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._seed import resolve_seed, create_rng
 from ._targets import (TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,

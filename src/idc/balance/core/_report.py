@@ -66,3 +66,25 @@ def _format_target(target: Optional[float]) -> str:
     if float(target).is_integer():
         return "%d" % target
     return "%.1f" % target
+
+
+def mismatch_lines(mismatches: Mapping[str, Optional[int]]) -> List[str]:
+    """
+    Describes the labels whose records in the stream differed from the counts file
+    (see :meth:`idc.balance.core.ExactSampler.mismatches`), one line per label.
+
+    :param mismatches: label -> records seen minus records counted, None for a label that was not counted
+    :type mismatches: dict
+    :return: the lines
+    :rtype: list
+    """
+    result = []
+    for label, difference in mismatches.items():
+        if difference is None:
+            result.append("%s: not in the counts file (decided with its correction or the default probability)" % label)
+        elif difference > 0:
+            result.append("%s: %d record(s) more than counted (dropped, the target was already met)" % (label, difference))
+        else:
+            result.append("%s: %d record(s) fewer than counted (its target may not have been reached)"
+                          % (label, -difference))
+    return result

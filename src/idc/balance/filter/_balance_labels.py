@@ -10,7 +10,7 @@ from idc.api import ImageClassificationData
 
 from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
-                              parse_target, exact_targets, TARGET_HELP)
+                              mismatch_lines, parse_target, exact_targets, TARGET_HELP)
 from idc.balance.records import classification_label, copy_record, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import process_as_batch
@@ -267,21 +267,9 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         Logs the labels whose records in the stream differed from the counts file.
         """
-        if len(mismatches) == 0:
-            return
-        lines = []
-        for label, difference in mismatches.items():
-            if difference is None:
-                lines.append("%s: not in the counts file (decided with its correction or the default probability)"
-                             % label)
-            elif difference > 0:
-                lines.append("%s: %d record(s) more than counted (dropped, the target was already met)"
-                             % (label, difference))
-            else:
-                lines.append("%s: %d record(s) fewer than counted (its target may not have been reached)"
-                             % (label, -difference))
-        self.logger().warning("The stream did not match the label counts file %s:\n%s"
-                              % (expand_variables(self.label_counts), "\n".join(lines)))
+        if len(mismatches) > 0:
+            self.logger().warning("The stream did not match the label counts file %s:\n%s"
+                                  % (expand_variables(self.label_counts), "\n".join(mismatch_lines(mismatches))))
 
     def _do_process(self, data):
         """
