@@ -68,6 +68,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.split_field = split_field
         self.split_names = split_names
         self._selector: Optional[SplitSelector] = None
+        self._target = None
+        self._counts_path: Optional[str] = None
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._unlabeled = 0
 
@@ -178,11 +180,9 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         bad input fails before any record is processed.
         """
         super().initialize()
+        self._sampler = None
         try:
-            default = check_probability("-p/--default_probability", self.default_probability)
-            check_choice("-m/--mode", self.mode, MODES)
-            if (self.seed is not None) and (self.seed < 0):
-                raise BalanceError("option -s/--seed: %d is negative" % self.seed)
+            default = self._check_options()
             selector = SplitSelector(self.split_field, self.split_names)
             correction = self._read_correction(default)
             seed = resolve_seed(self.seed)
@@ -191,8 +191,6 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             if self.mode == MODE_EXACT:
                 self._sampler = self._exact_sampler(correction, default, uniforms, fallback)
             else:
-                if (self.label_counts is not None) or (self.target is not None):
-                    raise BalanceError("options -C/--label_counts and --target only apply to -m/--mode exact")
                 self._sampler = fallback
         except BalanceError as e:
             self.logger().error(str(e))
@@ -201,6 +199,29 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self._unlabeled = 0
         self._selector = None if self.split_names is None else selector
+
+    def _check_options(self) -> float:
+        """
+        Checks the option values and their combinations, before any file is read.
+
+        :return: the default probability
+        :rtype: float
+        :raises BalanceError: for a bad value or combination
+        """
+        default = check_probability("-p/--default_probability", self.default_probability)
+        check_choice("-m/--mode", self.mode, MODES)
+        if (self.seed is not None) and (self.seed < 0):
+            raise BalanceError("option -s/--seed: %d is negative" % self.seed)
+        if self.mode == MODE_EXACT:
+            if self.label_counts is None:
+                raise BalanceError("option -C/--label_counts: required with -m/--mode exact "
+                                   "(write it with: label-dist -t counts -f json -o FILE)")
+            if (self.label_correction is not None) and (self.target is not None):
+                raise BalanceError("options -c/--label_correction and --target: give one of them in exact mode")
+            self._target = parse_target("--target", self.target)
+        elif (self.label_counts is not None) or (self.target is not None):
+            raise BalanceError("options -C/--label_counts and --target only apply to -m/--mode exact")
+        return default
 
     def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
         """
@@ -226,15 +247,9 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         Creates the sampler of exact mode from the counts file and the target or correction.
         """
-        if self.label_counts is None:
-            raise BalanceError("option -C/--label_counts: required with -m/--mode exact "
-                               "(write it with: label-dist -t counts -f json -o FILE)")
-        if (correction is not None) and (self.target is not None):
-            raise BalanceError("options -c/--label_correction and --target: give one of them in exact mode")
-        target = parse_target("--target", self.target)
-        path = expand_variables(self.label_counts)
-        counts = read_counts(path)
-        targets = exact_targets(counts, target, correction, default)
+        self._counts_path = expand_variables(self.label_counts)
+        counts = read_counts(self._counts_path)
+        targets = exact_targets(counts, self._target, correction, default)
         self.logger().info("Exact mode, targets per label: %s" % targets)
         return ExactSampler(counts, targets, uniforms, fallback)
 
@@ -269,7 +284,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         """
         if len(mismatches) > 0:
             self.logger().warning("The stream did not match the label counts file %s:\n%s"
-                                  % (expand_variables(self.label_counts), "\n".join(mismatch_lines(mismatches))))
+                                  % (self._counts_path, "\n".join(mismatch_lines(mismatches))))
 
     def _do_process(self, data):
         """
