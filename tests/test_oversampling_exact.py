@@ -23,7 +23,7 @@ def test_copies_are_real_records_with_unique_names_and_a_mark(tmp_path):
     records = ic_records(["a", "b"])
     records[0].set_metadata({"source_id": [1, 2]})
     out = run_pipeline(records, [BalanceLabels(label_correction=path, seed=1)])
-    assert [r.image_name for r in out] == ["img0000000.jpg", "img0000000-1.jpg", "img0000000-2.jpg", "img0000001.jpg"]
+    assert [r.image_name for r in out] == ["img0000000.jpg", "img0000000~1.jpg", "img0000000~2.jpg", "img0000001.jpg"]
     original, copy1, copy2 = out[0], out[1], out[2]
     assert original is records[0]
     assert original.get_metadata() == {"source_id": [1, 2]}
@@ -107,7 +107,7 @@ def test_probabilistic_oversampling_to_max_writes_every_copy(tmp_path):
     assert json.loads(result.stdout) == {"cat": 120, "coffee": 120, "rocket": 120}
     assert count_subdir(out) == {"cat": 120, "coffee": 120, "rocket": 120}
     names = sorted(p.name for p in (out / "rocket").iterdir())
-    assert "rocket_001.jpg" in names and "rocket_001-1.jpg" in names and "rocket_001-11.jpg" in names
+    assert "rocket_001.jpg" in names and "rocket_001~1.jpg" in names and "rocket_001~11.jpg" in names
     assert "rocket_001-12.jpg" not in names
 
 

@@ -69,7 +69,7 @@ def test_labels_list_that_does_not_match_fails_at_the_end(tmp_path):
     ({"log_scale": True}, "option --log_scale: only applies with --plot"),
     ({"plot": "{TMP}/nope-idc-balance/dist.png"}, "directory"),
     ({"plot": "dist.jpg"}, "unsupported file extension '.jpg', use one of: .png, .svg"),
-    ({"split_names": []}, "option --split_names: give at least one split name"),
+    ({"split_names": []}, "option --split_names: give at least one name"),
 ])
 def test_bad_combinations_fail_at_initialize(kwargs, message):
     with pytest.raises(BalanceError) as e:

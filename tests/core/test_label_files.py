@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from idc.balance.core import BalanceError, read_correction, check_probability, check_output_dir, write_atomically
+from idc.balance.core import BalanceError, read_correction, check_probability, check_output_file, write_atomically
 
 
 def write(tmp_path, text, name="corr.json"):
@@ -72,12 +72,12 @@ def test_duplicate_label_is_an_error(tmp_path):
         read_correction(path)
 
 
-@pytest.mark.parametrize("value", [0, 0.0, 0.5, 1, "1.0"])
+@pytest.mark.parametrize("value", [0, 0.0, 0.5, 1, 1.0])
 def test_probability_option_in_range(value):
     assert check_probability("-p/--default_probability", value) == float(value)
 
 
-@pytest.mark.parametrize("value", [-0.01, 1.01, float("nan"), "abc"])
+@pytest.mark.parametrize("value", [-0.01, 1.01, float("nan"), "abc", "0.5", True, None])
 def test_probability_option_out_of_range(value):
     with pytest.raises(BalanceError, match="option -p/--default_probability"):
         check_probability("-p/--default_probability", value)
@@ -85,13 +85,13 @@ def test_probability_option_out_of_range(value):
 
 def test_output_dir_must_exist(tmp_path):
     with pytest.raises(BalanceError, match="directory .* does not exist"):
-        check_output_dir(str(tmp_path / "missing" / "out.json"), "option -o/--output_file")
-    check_output_dir(str(tmp_path / "out.json"), "option -o/--output_file")
+        check_output_file(str(tmp_path / "missing" / "out.json"), "option -o/--output_file")
+    check_output_file(str(tmp_path / "out.json"), "option -o/--output_file")
 
 
 def test_output_path_must_not_be_a_directory(tmp_path):
     with pytest.raises(BalanceError, match="is a directory"):
-        check_output_dir(str(tmp_path), "option -o/--output_file")
+        check_output_file(str(tmp_path), "option -o/--output_file")
 
 
 def test_write_atomically_replaces_and_leaves_no_temp_files(tmp_path):

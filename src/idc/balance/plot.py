@@ -7,10 +7,14 @@ import os
 from dataclasses import dataclass
 from typing import List, Mapping
 
-from idc.balance.core import BalanceError, atomic_output, check_output_dir
+from idc.balance.core import BalanceError, atomic_output, check_output_file
 
 PLOT_FORMATS = {".png": "png", ".svg": "svg"}
 """ The supported file extensions and their matplotlib formats. """
+
+MAX_PLOT_BARS = 500
+""" The most bars (labels x splits) a chart draws: beyond that a bar chart is unreadable,
+and its size (and memory) would grow with every label. """
 
 
 @dataclass
@@ -89,7 +93,26 @@ def check_plot_path(path: str, option: str = "--plot"):
     if ext not in PLOT_FORMATS:
         raise BalanceError("option %s '%s': unsupported file extension '%s', use one of: %s"
                            % (option, path, ext, ", ".join(sorted(PLOT_FORMATS))))
-    check_output_dir(path, "option %s" % option)
+    check_output_file(path, "option %s" % option)
+
+
+def check_plot_size(data: ChartData, path: str, option: str = "--plot"):
+    """
+    Checks that a chart stays within MAX_PLOT_BARS bars.
+
+    :param data: what to draw
+    :type data: ChartData
+    :param path: the file to write, for the error message
+    :type path: str
+    :param option: the option, for the error message
+    :type option: str
+    :raises BalanceError: if there are too many bars
+    """
+    bars = len(data.labels) * max(1, len(data.groups))
+    if bars > MAX_PLOT_BARS:
+        raise BalanceError("option %s '%s': %d label(s) x %d group(s) make %d bars, more than the %d a chart can "
+                           "show; the plot was not drawn (count fewer labels, e.g. with --split_names)"
+                           % (option, path, len(data.labels), max(1, len(data.groups)), bars, MAX_PLOT_BARS))
 
 
 def draw_chart(data: ChartData, path: str):

@@ -3,12 +3,11 @@ The framework side of the records: which labels a record carries, and how a copy
 for oversampling is named and marked. This is the only place that knows how idc
 stores labels and names in its data types.
 """
-import os
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
-from idc.balance.core import BalanceError
+from idc.balance.core import COPY_MARKER, check_names, check_text, copy_name, escape_name, needs_escape
 from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
@@ -66,36 +65,23 @@ COPY_FIELD = "balance_copy"
 Originals do not get the field. """
 
 
-def copy_name(name: str, number: int) -> str:
-    """
-    Returns the image name of a copy: the copy number inserted before the extension,
-    e.g. 'cat_17.jpg' -> 'cat_17-1.jpg', 'cat_17-2.jpg'.
-
-    :param name: the name of the original
-    :type name: str
-    :param number: the copy number, from 1
-    :type number: int
-    :return: the name of the copy
-    :rtype: str
-    """
-    stem, ext = os.path.splitext(name)
-    return "%s-%d%s" % (stem, number, ext)
-
-
-def copy_record(item: ImageData, number: int) -> ImageData:
+def copy_record(item: ImageData, name: str, number: int) -> ImageData:
     """
     Makes a copy of a record for oversampling: a real, independent record (idc's
-    duplicate()) with a unique, deterministic image name and the copy number in the
-    metadata field COPY_FIELD.
+    duplicate(), which shares the image bytes) with a unique, deterministic image name
+    (see :func:`idc.balance.core.copy_name`) and the copy number in the metadata field
+    COPY_FIELD.
 
     :param item: the original record
     :type item: ImageData
+    :param name: the original's image name, before escaping
+    :type name: str
     :param number: the copy number, from 1
     :type number: int
     :return: the copy
     :rtype: ImageData
     """
-    result = item.duplicate(name=copy_name(item.image_name, number))
+    result = item.duplicate(name=copy_name(name, number))
     metadata = result.get_metadata()
     if metadata is None:
         metadata = dict()
@@ -104,8 +90,95 @@ def copy_record(item: ImageData, number: int) -> ImageData:
     return result
 
 
+class PendingCopies:
+    """
+    The copies of one record that are still to be output. They are made one at a time,
+    when the pipeline asks for the next record, so a record with a million copies holds
+    one copy in memory at a time, and making each costs the same.
+    """
+    __slots__ = ("item", "name", "number", "last")
+
+    def __init__(self, item: ImageData, name: str, copies: int):
+        """
+        :param item: the original record
+        :type item: ImageData
+        :param name: the original's image name, before escaping
+        :type name: str
+        :param copies: how many copies to make, at least 1
+        :type copies: int
+        """
+        self.item = item
+        self.name = name
+        self.number = 0
+        self.last = copies
+
+    def next_copy(self) -> ImageData:
+        """
+        Makes the next copy.
+
+        :return: the copy
+        :rtype: ImageData
+        """
+        self.number += 1
+        return copy_record(self.item, self.name, self.number)
+
+    @property
+    def done(self) -> bool:
+        """
+        Whether all copies have been made.
+        """
+        return self.number >= self.last
+
+
+class NameEscaper:
+    """
+    Escapes the copy marker in the image names of the records that pass a filter that
+    makes copies (see :mod:`idc.balance.core._copy_names`), and counts them.
+    """
+
+    def __init__(self):
+        self.escaped = 0
+        """ how many names were escaped """
+        self.example: Optional[str] = None
+        """ the first name that was escaped """
+
+    def escape(self, item: ImageData) -> str:
+        """
+        Renames the record if its name contains the copy marker.
+
+        :param item: the record
+        :type item: ImageData
+        :return: the name before escaping (the one its copies are named after)
+        :rtype: str
+        """
+        name = item.image_name
+        if (name is not None) and needs_escape(name):
+            item.image_name = escape_name(name)
+            self.escaped += 1
+            if self.example is None:
+                self.example = name
+        return name
+
+    def warning(self) -> Optional[str]:
+        """
+        Describes the names that were escaped, None if none.
+
+        :return: the warning
+        :rtype: str
+        """
+        if self.escaped == 0:
+            return None
+        return ("%d input image name(s) contained the copy marker '%s' (e.g. written by an earlier oversampling run) "
+                "and were written with it doubled, so that no copy can take their name: %r -> %r"
+                % (self.escaped, COPY_MARKER, self.example, escape_name(self.example)))
+
+
 DEFAULT_SPLIT_FIELD = "split"
 """ The metadata field that holds a record's split: the one kasperl's split-records writes. """
+
+
+MAX_SPLITS_SHOWN = 10
+""" How many other split values a warning names at most. """
 
 
 class SplitSelector:
@@ -114,24 +187,25 @@ class SplitSelector:
     records it does not select.
     """
 
-    def __init__(self, field: str, names: Optional[Iterable[str]]):
+    def __init__(self, field: str, names):
         """
         :param field: the metadata field that holds the split
         :type field: str
-        :param names: the splits to select, None for any record that has the field
+        :param names: the splits to select (one name or a list), None for any record that has the field
         :type names: list
-        :raises BalanceError: for an empty field or an empty list of names
+        :raises BalanceError: for an empty field, an empty list of names or a name that is not a str
         """
-        if (field is None) or (field == ""):
-            raise BalanceError("option --split_field: must not be empty")
-        self.field = field
-        self.names = None if names is None else frozenset(str(n) for n in names)
-        if (self.names is not None) and (len(self.names) == 0):
-            raise BalanceError("option --split_names: give at least one split name")
+        self.field = check_text("--split_field", field)
+        checked = check_names("--split_names", names)
+        self.names = None if checked is None else frozenset(checked)
         self.without_field = 0
         """ records that lack the field """
         self.other_splits = 0
         """ records of splits not in the names """
+        self.selected: Dict[str, int] = dict()
+        """ split -> records selected """
+        self.others_seen: List[str] = []
+        """ the first few other split values seen, for the warning about names that selected nothing """
 
     def select(self, item: ImageData) -> Optional[str]:
         """
@@ -147,8 +221,29 @@ class SplitSelector:
             self.without_field += 1
         elif (self.names is not None) and (split not in self.names):
             self.other_splits += 1
+            if (len(self.others_seen) < MAX_SPLITS_SHOWN) and (split not in self.others_seen):
+                self.others_seen.append(split)
             split = None
+        else:
+            self.selected[split] = self.selected.get(split, 0) + 1
         return split
+
+    def unused_names_warning(self) -> Optional[str]:
+        """
+        Describes the split names that selected no record, None if every name selected some.
+
+        :return: the warning
+        :rtype: str
+        """
+        if self.names is None:
+            return None
+        unused = sorted(name for name in self.names if name not in self.selected)
+        if len(unused) == 0:
+            return None
+        seen = ", ".join(repr(s) for s in self.others_seen) if len(self.others_seen) > 0 else "none"
+        return ("option --split_names: %s selected no record (split field '%s'; other values seen: %s; "
+                "records without the field: %d)"
+                % (", ".join(repr(n) for n in unused), self.field, seen, self.without_field))
 
     def summary_lines(self, what: str) -> List[str]:
         """

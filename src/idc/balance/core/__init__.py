@@ -4,17 +4,23 @@ files, turning counts into targets and corrections, per-record sampling decision
 the summaries. Nothing in here imports idc, seppl or kasperl.
 """
 from ._correction import CORRECTION_FILE, MAX_PROBABILITY, read_correction, check_probability, correction_from_counts
-from ._counts import COUNTS_FILE, LabelCounter, read_counts
+from ._copy_limit import (DEFAULT_MAX_COPIES, MAX_COPIES_CEILING, MAX_COPIES_OPTION, MAX_COPIES_HELP, check_max_copies,
+                          correction_copies, target_copies, check_correction_copies, check_target_copies)
+from ._copy_names import COPY_MARKER, needs_escape, escape_name, copy_name
+from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts
 from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,
                             OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
                             OUTPUT_FORMAT_JSON, OUTPUT_FORMATS, FORMAT_VERSION, FORMAT_CLASS_WEIGHTS_BY_INDEX,
                             FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
                             format_per_split, check_choice)
 from ._errors import BalanceError
-from ._label_files import read_label_map, check_number, check_output_dir, write_atomically, atomic_output
+from ._label_files import MAX_LABEL_FILE_BYTES, read_label_map, check_number
+from ._label_match import unmatched_labels, unmatched_lines
+from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
+from ._output_files import check_output_file, write_atomically, atomic_output
 from ._report import LabelTally, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._seed import resolve_seed, create_rng
-from ._targets import (TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
+from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, label_order, weights_by_index

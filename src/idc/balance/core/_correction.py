@@ -9,6 +9,7 @@ from typing import Dict, Mapping
 
 from ._errors import BalanceError
 from ._label_files import read_label_map, check_number
+from ._options import check_real
 from ._targets import Target, DEFAULT_TARGET, target_value
 
 CORRECTION_FILE = "label correction file"
@@ -43,12 +44,9 @@ def check_probability(option: str, value: float) -> float:
     :type value: float
     :return: the value as float
     :rtype: float
-    :raises BalanceError: if the value is not a number in [0, 1]
+    :raises BalanceError: if the value is not a number (int or float) in [0, 1]
     """
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as e:
-        raise BalanceError("option %s: %r is not a number" % (option, value)) from e
+    number = check_real(option, value)
     if not (0.0 <= number <= MAX_PROBABILITY):
         raise BalanceError("option %s: %s is outside [0, 1]" % (option, value))
     return number

@@ -10,6 +10,10 @@ from ._errors import BalanceError
 COUNTS_FILE = "label counts file"
 """ How counts files are named in error messages. """
 
+MAX_COUNT = 2 ** 53
+""" The largest count (and exact target) accepted: more records than any dataset holds,
+and the largest whole number that every JSON reader reads exactly. """
+
 
 def read_counts(path: str) -> Dict[str, int]:
     """
@@ -20,7 +24,7 @@ def read_counts(path: str) -> Dict[str, int]:
     :return: label -> count
     :rtype: dict
     :raises BalanceError: on an unreadable file, invalid JSON, JSON that is not an object,
-                          or a value that is not a non-negative whole number
+                          or a value that is not a whole number in [0, MAX_COUNT]
     """
     raw = read_label_map(path, COUNTS_FILE)
     result = dict()
@@ -28,7 +32,10 @@ def read_counts(path: str) -> Dict[str, int]:
         number = check_number(path, COUNTS_FILE, label, value)
         if not number.is_integer():
             raise BalanceError("%s '%s': label '%s': value %s is not a whole number" % (COUNTS_FILE, path, label, value))
-        result[label] = int(number)
+        if number > MAX_COUNT:
+            raise BalanceError("%s '%s': label '%s': value %s is more than %d, not a number of records"
+                               % (COUNTS_FILE, path, label, value, MAX_COUNT))
+        result[label] = int(value)
     return result
 
 

@@ -1,15 +1,18 @@
 """
-Reading and writing the flat JSON files this package exchanges: a JSON object
-that maps each label to a number (correction files, counts files).
+Reading the flat JSON files this package exchanges: a JSON object that maps each label
+to a number (correction files, counts files). Whatever a file holds, reading it ends in
+the values or in a :class:`BalanceError` naming the file: the size read is bounded,
+and deep nesting, huge integers, NaN and repeated labels are refused.
 """
-import contextlib
 import json
 import math
-import os
-import tempfile
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from ._errors import BalanceError
+
+MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024
+""" The largest label file read (64 MiB: some million labels); a bigger file (or an
+endless one such as /dev/zero) is refused instead of filling the memory. """
 
 
 def _reject_duplicates(path: str, what: str) -> Callable[[List[Tuple[str, Any]]], Dict[str, Any]]:
@@ -51,16 +54,30 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
     :raises BalanceError: if the file cannot be read, is not valid JSON or not an object
     """
     try:
-        with open(path, "r", encoding="utf-8") as fp:
-            text = fp.read()
-    except (OSError, UnicodeDecodeError) as e:
+        with open(path, "rb") as fp:
+            raw = fp.read(MAX_LABEL_FILE_BYTES + 1)
+    except OSError as e:
         raise BalanceError("%s '%s': cannot read: %s" % (what, path, e)) from e
+    if len(raw) > MAX_LABEL_FILE_BYTES:
+        raise BalanceError("%s '%s': larger than %d bytes, too large for a label file"
+                           % (what, path, MAX_LABEL_FILE_BYTES))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BalanceError("%s '%s': not UTF-8 text (byte %d): %s" % (what, path, e.start, e.reason)) from e
     try:
         result = json.loads(text, object_pairs_hook=_reject_duplicates(path, what),
                             parse_constant=_reject_constant(path, what))
+    except BalanceError:
+        raise
     except json.JSONDecodeError as e:
         raise BalanceError("%s '%s': invalid JSON at line %d, column %d: %s"
                            % (what, path, e.lineno, e.colno, e.msg)) from e
+    except RecursionError:
+        raise BalanceError("%s '%s': invalid JSON: nested too deeply" % (what, path)) from None
+    except ValueError as e:
+        # e.g. an integer with more digits than Python converts
+        raise BalanceError("%s '%s': invalid JSON: %s" % (what, path, e)) from e
     if not isinstance(result, dict):
         raise BalanceError("%s '%s': expected a JSON object (label -> number), got %s"
                            % (what, path, _json_type(result)))
@@ -102,80 +119,11 @@ def check_number(path: str, what: str, label: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BalanceError("%s '%s': label '%s': value %s is %s, not a number"
                            % (what, path, label, json.dumps(value), _json_type(value)))
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise BalanceError("%s '%s': label '%s': value %s is not a finite number" % (what, path, label, value))
     if value < 0:
         raise BalanceError("%s '%s': label '%s': value %s is negative" % (what, path, label, value))
-    return float(value)
-
-
-def check_output_dir(path: str, what: str):
-    """
-    Checks that the directory of an output file exists and is writable, so that a long
-    run does not fail at the very end.
-
-    :param path: the output file
-    :type path: str
-    :param what: what the file is, for error messages (e.g. "option -o/--output_file")
-    :type what: str
-    :raises BalanceError: if the directory is missing or not writable, or the path is a directory
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise BalanceError("%s '%s': is a directory, expected a file name" % (what, path))
-    if not os.path.isdir(directory):
-        raise BalanceError("%s '%s': directory '%s' does not exist" % (what, path, directory))
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise BalanceError("%s '%s': directory '%s' is not writable" % (what, path, directory))
-
-
-@contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[str]:
-    """
-    Context manager for writing a file atomically: yields the name of a temporary file
-    in the same directory (with the same extension) to write to; on success it replaces
-    the target, on failure it is removed. Readers never see a half-written file and an
-    existing file survives a failed write.
-
-    :param path: the file to write
-    :type path: str
-    :return: the temporary file to write to
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp" + os.path.splitext(name)[1], dir=directory)
-    os.close(fd)
     try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_atomically(path: str, content: str):
-    """
-    Writes text to a file atomically (see :func:`atomic_output`).
-
-    :param path: the file to write
-    :type path: str
-    :param content: the text to write
-    :type content: str
-    """
-    with atomic_output(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as fp:
-            fp.write(content)
-            fp.flush()
-            os.fsync(fp.fileno())
-
-
-def _umask() -> int:
-    """
-    Returns the process umask (mkstemp creates files with mode 0600; the result file
-    should get the same mode as any other file the user creates).
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        return float(value)
+    except OverflowError:
+        raise BalanceError("%s '%s': label '%s': value %s is too large" % (what, path, label, value)) from None

@@ -143,6 +143,15 @@ class ExactSampler:
             base, extra = (divmod(t, n) if n > 0 else (0, 0))
             self._state[label] = [0, 0, 0, n, base, extra, 0]
 
+    def targets(self) -> Dict[str, int]:
+        """
+        Returns the target of each counted label.
+
+        :return: label -> number of records to emit
+        :rtype: dict
+        """
+        return dict(self._targets)
+
     def emit_count(self, label: str) -> int:
         """
         Decides how many times the next record with this label is emitted.

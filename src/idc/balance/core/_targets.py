@@ -7,6 +7,9 @@ from typing import Dict, Mapping, Optional, Union
 
 from ._errors import BalanceError
 
+MAX_TARGET = 2 ** 53
+""" The largest fixed target: the largest count (see MAX_COUNT of the counts files). """
+
 TARGET_MIN = "min"
 TARGET_MAX = "max"
 TARGET_MEAN = "mean"
@@ -31,18 +34,23 @@ def parse_target(option: str, value: Optional[Union[str, int]]) -> Target:
     """
     if value is None:
         return DEFAULT_TARGET
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise BalanceError("option %s: expected one of %s or a whole number, got %s %r"
+                           % (option, ", ".join(TARGET_NAMES), type(value).__name__, value))
+    if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value in TARGET_NAMES:
         return value
     else:
         try:
-            number = int(str(value))
+            number = int(value)
         except ValueError:
             raise BalanceError("option %s: '%s' is not one of %s or a whole number"
                                % (option, value, ", ".join(TARGET_NAMES))) from None
     if number < 1:
         raise BalanceError("option %s: %d must be at least 1" % (option, number))
+    if number > MAX_TARGET:
+        raise BalanceError("option %s: %d is more than %d, not a number of records" % (option, number, MAX_TARGET))
     return number
 
 

@@ -5,15 +5,17 @@ from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from seppl import AliasSupporter
-from seppl.io import StreamFilter
 from idc.api import ImageClassificationData
 
 from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
-                              mismatch_lines, parse_target, exact_targets, TARGET_HELP)
-from idc.balance.records import classification_label, copy_record, SplitSelector, DEFAULT_SPLIT_FIELD
+                              mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
+                              DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
+                              check_target_copies, correction_copies, target_copies, check_path, check_seed,
+                              unmatched_labels, unmatched_lines)
+from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
-from ._stream import process_as_batch
+from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
 DEFAULT_PROBABILITY = 1.0
 
@@ -22,23 +24,23 @@ MODE_EXACT = "exact"
 MODES = [MODE_PROBABILISTIC, MODE_EXACT]
 
 
-class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
+class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
     """
     Keeps each image classification record with the probability of its label
-    (from a correction file), dropping the others.
+    (from a correction file), dropping the others; above 1, outputs copies.
     """
 
     def __init__(self, label_correction: Optional[str] = None, seed: Optional[int] = None,
                  default_probability: float = DEFAULT_PROBABILITY, mode: str = MODE_PROBABILISTIC,
                  label_counts: Optional[str] = None, target: Optional[Union[str, int]] = None,
-                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[List[str]] = None,
-                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
+                 max_copies: int = DEFAULT_MAX_COPIES, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
         :param label_correction: the JSON file with the keep probability per label (placeholders supported),
                                  None to use the default probability for every label
-        :type label_correction: str
+        :type label_correction: str or os.PathLike
         :param seed: the seed for the random number generator, None for fresh entropy (logged)
         :type seed: int
         :param default_probability: the probability [0-1] for labels not in the correction file
@@ -46,13 +48,17 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :param mode: 'probabilistic' (a random decision per record) or 'exact' (exactly the target per label)
         :type mode: str
         :param label_counts: exact mode: the JSON file with the count per label (placeholders supported)
-        :type label_counts: str
+        :type label_counts: str or os.PathLike
         :param target: exact mode without correction: min, max, mean, median or a whole number (default: min)
         :type target: str or int
         :param split_field: the metadata field that holds the split
         :type split_field: str
-        :param split_names: only balance records of these splits (others pass through untouched), None for all
-        :type split_names: list
+        :param split_names: only balance records of these splits (others pass through untouched), None for all;
+                            one name or a list
+        :type split_names: str or list
+        :param max_copies: the most copies of one record the run may make; corrections or targets that need
+                           more are refused at initialize
+        :type max_copies: int
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -67,11 +73,18 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.target = target
         self.split_field = split_field
         self.split_names = split_names
+        self.max_copies = max_copies
         self._selector: Optional[SplitSelector] = None
         self._target = None
+        self._max_copies = DEFAULT_MAX_COPIES
+        self._correction_path: Optional[str] = None
+        self._correction: Optional[Dict[str, float]] = None
         self._counts_path: Optional[str] = None
+        self._counts: Optional[Dict[str, int]] = None
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
+        self._escaper: Optional[NameEscaper] = None
         self._unlabeled = 0
+        self._check_arguments()
 
     def name(self) -> str:
         """
@@ -104,8 +117,9 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                "Assumes no correction necessary if label not present in correction file. " \
                "Such a correction file for a balanced label distribution can be generated automatically " \
                "using 'label-dist'. " \
-               "Values above 1 oversample: the expected number of times a record is output; copies get unique " \
-               "image names (cat_17.jpg -> cat_17-1.jpg) and the copy number in the metadata field 'balance_copy'. " \
+               "Values above 1 oversample: the expected number of times a record is output, at most 1 + --max_copies; " \
+               "copies get image names that no input can have (cat_17.jpg -> cat_17~1.jpg; a '~' in an input's " \
+               "name is doubled) and the copy number in the metadata field 'balance_copy'. " \
                "Mode 'exact' outputs exactly the target number of records per label in one pass, using the label " \
                "counts from 'label-dist -t counts -f json'."
 
@@ -155,6 +169,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
                                  + "; default: min. With -c instead, the target of each label is "
                                    "round(correction x count).")
         add_split_options(parser, "balance", "pass through untouched")
+        parser.add_argument("--max_copies", type=int, default=DEFAULT_MAX_COPIES, required=False,
+                            help=MAX_COPIES_HELP)
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -173,6 +189,7 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self.target = ns.target
         self.split_field = ns.split_field
         self.split_names = ns.split_names
+        self.max_copies = ns.max_copies
 
     def initialize(self):
         """
@@ -184,14 +201,17 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         try:
             default = self._check_options()
             selector = SplitSelector(self.split_field, self.split_names)
-            correction = self._read_correction(default)
+            self._correction = self._read_correction(default)
             seed = resolve_seed(self.seed)
             uniforms = uniform_stream(create_rng(seed))
-            fallback = ProbabilisticSampler(correction or dict(), default, uniforms)
+            fallback = ProbabilisticSampler(self._correction or dict(), default, uniforms)
+            can_copy = any(correction_copies(c) > 0 for c in (self._correction or dict()).values())
             if self.mode == MODE_EXACT:
-                self._sampler = self._exact_sampler(correction, default, uniforms, fallback)
+                sampler = self._exact_sampler(default, uniforms, fallback)
+                can_copy = can_copy or any(target_copies(self._counts[label], target) > 0
+                                           for label, target in sampler.targets().items())
             else:
-                self._sampler = fallback
+                sampler = fallback
         except BalanceError as e:
             self.logger().error(str(e))
             raise
@@ -199,6 +219,23 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self._unlabeled = 0
         self._selector = None if self.split_names is None else selector
+        self._escaper = NameEscaper() if can_copy else None
+        self._sampler = sampler
+
+    def _check_arguments(self):
+        """
+        Checks each argument on its own (type and range), as the constructor receives it.
+
+        :raises BalanceError: naming the option (the argument) and the problem
+        """
+        check_path("-c/--label_correction", self.label_correction)
+        check_path("-C/--label_counts", self.label_counts)
+        check_seed("-s/--seed", self.seed)
+        check_probability("-p/--default_probability", self.default_probability)
+        check_choice("-m/--mode", self.mode, MODES)
+        parse_target("--target", self.target)
+        SplitSelector(self.split_field, self.split_names)
+        check_max_copies(self.max_copies)
 
     def _check_options(self) -> float:
         """
@@ -208,62 +245,78 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :rtype: float
         :raises BalanceError: for a bad value or combination
         """
+        self._check_arguments()
         default = check_probability("-p/--default_probability", self.default_probability)
-        check_choice("-m/--mode", self.mode, MODES)
-        if (self.seed is not None) and (self.seed < 0):
-            raise BalanceError("option -s/--seed: %d is negative" % self.seed)
+        self._max_copies = check_max_copies(self.max_copies)
+        label_correction = check_path("-c/--label_correction", self.label_correction)
+        label_counts = check_path("-C/--label_counts", self.label_counts)
         if self.mode == MODE_EXACT:
-            if self.label_counts is None:
+            if label_counts is None:
                 raise BalanceError("option -C/--label_counts: required with -m/--mode exact "
                                    "(write it with: label-dist -t counts -f json -o FILE)")
-            if (self.label_correction is not None) and (self.target is not None):
+            if (label_correction is not None) and (self.target is not None):
                 raise BalanceError("options -c/--label_correction and --target: give one of them in exact mode")
             self._target = parse_target("--target", self.target)
-        elif (self.label_counts is not None) or (self.target is not None):
+        elif (label_counts is not None) or (self.target is not None):
             raise BalanceError("options -C/--label_counts and --target only apply to -m/--mode exact")
+        self._correction_path = None if label_correction is None else expand_variables(label_correction)
+        self._counts_path = None if label_counts is None else expand_variables(label_counts)
         return default
 
     def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
         """
-        Reads the correction file, if any.
+        Reads the correction file, if any, and checks the copies it asks for.
 
         :param default: the default probability, for the log message
         :type default: float
         :return: label -> correction, None without correction file
         :rtype: dict
         """
-        if self.label_correction is None:
+        if self._correction_path is None:
             if self.mode != MODE_EXACT:
                 self.logger().warning("No label correction file given (-c/--label_correction): every label is "
                                       "kept with the default probability %s" % default)
             return None
-        path = expand_variables(self.label_correction)
+        path = self._correction_path
         correction = read_correction(path)
+        check_correction_copies(correction, self._max_copies, "%s '%s'" % (CORRECTION_FILE, path))
         self.logger().info("Read label correction for %d label(s) from: %s" % (len(correction), path))
         return correction
 
-    def _exact_sampler(self, correction: Optional[Dict[str, float]], default: float, uniforms: Iterator[float],
+    def _exact_sampler(self, default: float, uniforms: Iterator[float],
                        fallback: ProbabilisticSampler) -> ExactSampler:
         """
-        Creates the sampler of exact mode from the counts file and the target or correction.
+        Creates the sampler of exact mode from the counts file and the target or correction,
+        and checks the copies the targets ask for.
         """
-        self._counts_path = expand_variables(self.label_counts)
-        counts = read_counts(self._counts_path)
-        targets = exact_targets(counts, self._target, correction, default)
+        self._counts = read_counts(self._counts_path)
+        targets = exact_targets(self._counts, self._target, self._correction, default)
+        if self._correction is None:
+            target_source = "option --target %s" % self._target
+        else:
+            target_source = "%s '%s'" % (CORRECTION_FILE, self._correction_path)
+        check_target_copies(self._counts, targets, self._max_copies, "%s '%s'" % (COUNTS_FILE, self._counts_path),
+                            target_source)
         self.logger().info("Exact mode, targets per label: %s" % targets)
-        return ExactSampler(counts, targets, uniforms, fallback)
+        return ExactSampler(self._counts, targets, uniforms, fallback)
 
     def _do_process_stream(self, data):
         """
         Decides for each record how often it is output: dropped records produce no
-        output, kept ones are followed by their copies (if any).
+        output, kept ones are followed by their copies (if any), which are made when
+        the pipeline asks for them. When the run can make copies, a copy marker in any
+        record's name is escaped first, so that no copy can take an input's name.
 
         :param data: the record(s) to process
         """
+        if self._sampler is None:
+            raise not_initialized(self)
         emit_count = self._sampler.emit_count
         output = self._stream_output
         selector = self._selector
+        escaper = self._escaper
         for item in (data if isinstance(data, list) else (data,)):
+            name = item.image_name if escaper is None else escaper.escape(item)
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue
@@ -275,16 +328,8 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
             emitted = emit_count(label)
             if emitted > 0:
                 output.append(item)
-                for number in range(1, emitted):
-                    output.append(copy_record(item, number))
-
-    def _warn_mismatches(self, mismatches: Dict[str, Optional[int]]):
-        """
-        Logs the labels whose records in the stream differed from the counts file.
-        """
-        if len(mismatches) > 0:
-            self.logger().warning("The stream did not match the label counts file %s:\n%s"
-                                  % (self._counts_path, "\n".join(mismatch_lines(mismatches))))
+                if emitted > 1:
+                    output.append(PendingCopies(item, name, emitted - 1))
 
     def _do_process(self, data):
         """
@@ -297,14 +342,60 @@ class BalanceLabels(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
     def finalize(self):
         """
-        Finishes the processing: logs what was kept and dropped per label.
+        Finishes the processing: logs what was kept and dropped per label, and warns
+        about everything that did not match (labels, splits, names).
         """
         if self._sampler is not None:
-            lines = summary_lines(self._sampler.tallies(), self._unlabeled)
+            tallies = self._sampler.tallies()
+            lines = summary_lines(tallies, self._unlabeled)
             if self._selector is not None:
                 lines.extend(self._selector.summary_lines("passed through"))
             self.logger().info("Summary:\n" + "\n".join(lines))
-            if isinstance(self._sampler, ExactSampler):
-                self._warn_mismatches(self._sampler.mismatches())
+            for warning in self._warnings(tallies):
+                self.logger().warning(warning)
             self._sampler = None
         super().finalize()
+
+    def _warnings(self, tallies) -> List[str]:
+        """
+        Collects the warnings of the finished run.
+
+        :param tallies: label -> tally
+        :type tallies: dict
+        :return: the warnings
+        :rtype: list
+        """
+        result = []
+        seen = [label for label, tally in tallies.items() if tally.records_in > 0]
+        if self._correction is not None:
+            if len(self._correction) == 0:
+                result.append("%s '%s' is empty: every label was decided with the default probability"
+                              % (CORRECTION_FILE, self._correction_path))
+            unmatched = unmatched_labels(self._correction, seen)
+            if len(unmatched) > 0:
+                result.append("%s '%s': %d label(s) never occurred in the stream:\n%s"
+                              % (CORRECTION_FILE, self._correction_path, len(unmatched),
+                                 "\n".join(unmatched_lines(unmatched))))
+        if isinstance(self._sampler, ExactSampler):
+            unmatched = unmatched_labels(self._counts, seen)
+            if len(unmatched) > 0:
+                result.append("%s '%s': %d label(s) never occurred in the stream:\n%s"
+                              % (COUNTS_FILE, self._counts_path, len(unmatched), "\n".join(unmatched_lines(unmatched))))
+            mismatches = self._sampler.mismatches()
+            if len(mismatches) > 0:
+                result.append("The stream did not match the %s %s:\n%s"
+                              % (COUNTS_FILE, self._counts_path, "\n".join(mismatch_lines(mismatches))))
+        if self._selector is not None:
+            unused = self._selector.unused_names_warning()
+            if unused is not None:
+                result.append(unused)
+        if len(seen) == 0:
+            result.append("No record was balanced: none of the %d record(s) that reached this filter had a label%s"
+                          % (self._unlabeled + (0 if self._selector is None else
+                                                self._selector.other_splits + self._selector.without_field),
+                             "" if self._selector is None else " and a selected split"))
+        if self._escaper is not None:
+            escaped = self._escaper.warning()
+            if escaped is not None:
+                result.append(escaped)
+        return result

@@ -1,9 +1,9 @@
 import argparse
+import os
 import sys
 from typing import Dict, List, Optional, Union
 
 from seppl import AliasSupporter
-from seppl.io import StreamFilter
 from seppl.placeholders import PlaceholderSupporter, placeholder_list
 from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
@@ -11,18 +11,19 @@ from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentat
 
 from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION,
                               OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError,
-                              check_choice, check_output_dir, distribution_values, format_values, format_by_index,
-                              format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically)
-from idc.balance.plot import chart_data, check_plot_path, draw_chart
+                              check_choice, check_output_file, distribution_values, format_values, format_by_index,
+                              format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically,
+                              check_path, check_flag, check_text)
+from idc.balance.plot import chart_data, check_plot_path, check_plot_size, draw_chart
 from idc.balance.records import record_labels, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
-from ._stream import process_as_batch
+from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
 NO_SPLIT = ""
 """ The counter key when counting without splits. """
 
 
-class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
+class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
     """
     Passes every record on unchanged, counts the labels on the way and outputs the
     distribution (counts, percentages, a correction for balance-labels-ic or class
@@ -31,15 +32,16 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
     def __init__(self, output_file: Optional[str] = None, output_format: str = OUTPUT_FORMAT_TEXT,
                  output_type: str = OUTPUT_TYPE_COUNTS, label_key: str = LABEL_KEY,
-                 target: Optional[Union[str, int]] = None, by_index: bool = False, labels: Optional[str] = None,
-                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[List[str]] = None,
+                 target: Optional[Union[str, int]] = None, by_index: bool = False,
+                 labels: Optional[Union[str, List[str]]] = None,
+                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
                  per_split: bool = False, plot: Optional[str] = None, log_scale: bool = False,
                  logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
         :param output_file: the file to write the result to (placeholders supported), None for stdout
-        :type output_file: str
+        :type output_file: str or os.PathLike
         :param output_format: the format of the result, one of OUTPUT_FORMATS
         :type output_format: str
         :param output_type: what to output, one of OUTPUT_TYPES
@@ -50,16 +52,16 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         :type target: str or int
         :param by_index: class weights: key them by class index instead of label
         :type by_index: bool
-        :param labels: class weights: the comma-separated labels in index order (default: sorted)
-        :type labels: str
+        :param labels: class weights: the labels in index order, comma-separated or a list (default: sorted)
+        :type labels: str or list
         :param split_field: the metadata field that holds the split
         :type split_field: str
-        :param split_names: only count records of these splits, None for all records
-        :type split_names: list
+        :param split_names: only count records of these splits (one name or a list), None for all records
+        :type split_names: str or list
         :param per_split: output one distribution per split
         :type per_split: bool
         :param plot: the PNG or SVG file to draw the distribution to (placeholders supported), None for none
-        :type plot: str
+        :type plot: str or os.PathLike
         :param log_scale: use a logarithmic count axis in the plot
         :type log_scale: bool
         :param logger_name: the name to use for the logger
@@ -87,6 +89,8 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self._plot_path: Optional[str] = None
         self._counters: Optional[Dict[str, LabelCounter]] = None
         self._unlabeled = 0
+        self._records = 0
+        self._check_arguments()
 
     def name(self) -> str:
         """
@@ -212,13 +216,18 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         can be written, before any record is processed.
         """
         super().initialize()
+        self._counters = None
         try:
             self._check_options()
             self._output_path = self._output_file_path(self.output_file, "-o/--output_file")
             self._plot_path = None
-            if (self.plot is not None) and (self.plot != ""):
-                self._plot_path = expand_variables(self.plot)
+            plot = check_path("--plot", self.plot)
+            if plot is not None:
+                self._plot_path = expand_variables(plot)
                 check_plot_path(self._plot_path)
+            if (self._plot_path is not None) and (self._output_path is not None) \
+                    and (os.path.abspath(self._plot_path) == os.path.abspath(self._output_path)):
+                raise BalanceError("options -o/--output_file and --plot: both are '%s'" % self._output_path)
         except BalanceError as e:
             self.logger().error(str(e))
             raise
@@ -226,6 +235,41 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         if self._selector is None:
             self._counters[NO_SPLIT] = LabelCounter()
         self._unlabeled = 0
+        self._records = 0
+
+    def _check_arguments(self):
+        """
+        Checks each argument on its own (type and range), as the constructor receives it.
+
+        :raises BalanceError: naming the option (the argument) and the problem
+        """
+        check_path("-o/--output_file", self.output_file)
+        check_path("--plot", self.plot)
+        check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
+        check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
+        check_text("-k/--label_key", self.label_key)
+        parse_target("--target", self.target)
+        check_flag("--by_index", self.by_index)
+        self._label_list()
+        SplitSelector(self.split_field, self.split_names)
+        check_flag("--per_split", self.per_split)
+        check_flag("--log_scale", self.log_scale)
+
+    def _label_list(self) -> Optional[List[str]]:
+        """
+        Parses the --labels option: a comma-separated text or a list of labels.
+
+        :return: the labels, None for none
+        :rtype: list
+        """
+        if isinstance(self.labels, (list, tuple)):
+            if not all(isinstance(label, str) for label in self.labels):
+                raise BalanceError("option --labels: expected labels (str), got %r" % (self.labels,))
+            return parse_label_list("--labels", ",".join(self.labels)) if len(self.labels) > 0 else None
+        if (self.labels is not None) and not isinstance(self.labels, str):
+            raise BalanceError("option --labels: expected comma-separated labels or a list, got %s %r"
+                               % (type(self.labels).__name__, self.labels))
+        return parse_label_list("--labels", self.labels)
 
     def _check_options(self):
         """
@@ -233,6 +277,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
         :raises BalanceError: for a bad value or combination
         """
+        self._check_arguments()
         check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
         check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
         if (self.target is not None) and (self.output_type != OUTPUT_TYPE_CORRECTION):
@@ -240,7 +285,7 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
         self._target = parse_target("--target", self.target)
         if self.by_index and (self.output_type != OUTPUT_TYPE_CLASS_WEIGHTS):
             raise BalanceError("option --by_index: only applies to -t/--output_type %s" % OUTPUT_TYPE_CLASS_WEIGHTS)
-        self._labels = parse_label_list("--labels", self.labels)
+        self._labels = self._label_list()
         if (self._labels is not None) and not self.by_index:
             raise BalanceError("option --labels: only applies to -t/--output_type %s --by_index"
                                % OUTPUT_TYPE_CLASS_WEIGHTS)
@@ -251,20 +296,21 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
             raise BalanceError("option -k/--label_key: must not be empty")
         selector = SplitSelector(self.split_field, self.split_names)
         self._selector = selector if (self.split_names is not None) or self.per_split else None
-        if self.log_scale and ((self.plot is None) or (self.plot == "")):
+        if self.log_scale and (check_path("--plot", self.plot) is None):
             raise BalanceError("option --log_scale: only applies with --plot")
 
     @staticmethod
-    def _output_file_path(option_value: Optional[str], option: str) -> Optional[str]:
+    def _output_file_path(option_value, option: str) -> Optional[str]:
         """
-        Expands the placeholders of an output file option and checks its directory.
+        Expands the placeholders of an output file option and checks that a file can be written there.
 
         :return: the path, None for stdout
         """
-        if (option_value is None) or (option_value == ""):
+        path = check_path(option, option_value)
+        if path is None:
             return None
-        path = expand_variables(option_value)
-        check_output_dir(path, "option " + option)
+        path = expand_variables(path)
+        check_output_file(path, "option " + option)
         return path
 
     def _do_process_stream(self, data):
@@ -273,9 +319,12 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
+        if self._counters is None:
+            raise not_initialized(self)
         label_key = self.label_key
         output = self._stream_output
         items = data if isinstance(data, list) else (data,)
+        self._records += len(items)
         if self._selector is None:
             add_all = self._counters[NO_SPLIT].add_all
             for item in items:
@@ -324,30 +373,78 @@ class LabelDistribution(StreamFilter, PlaceholderSupporter, AliasSupporter):
 
     def finalize(self):
         """
-        Finishes the processing: outputs the distribution (and the plot).
+        Finishes the processing: outputs the distribution (and the plot), and warns about
+        splits that selected nothing and a run that counted nothing. A file that cannot
+        be written is one ERROR naming it; a result that could not be written is logged
+        with the error, so that it is not lost.
         """
         if self._counters is not None:
             counts_by_group = {group: counter.counts() for group, counter in self._counters.items()}
             self._counters = None
             try:
                 text = self._format(counts_by_group)
+                self._write(text)
+                if self._plot_path is not None:
+                    self._draw(counts_by_group)
             except BalanceError as e:
                 self.logger().error(str(e))
                 raise
-            if self._output_path is None:
-                sys.stdout.write(text)
-                sys.stdout.flush()
-            else:
-                write_atomically(self._output_path, text)
-                self.logger().info("Wrote %s to: %s" % (self.output_type, self._output_path))
-            if self._plot_path is not None:
-                if len(counts_by_group) == 0:
-                    counts_by_group = {NO_SPLIT: dict()}
-                draw_chart(chart_data(counts_by_group, self.log_scale), self._plot_path)
-                self.logger().info("Wrote plot to: %s" % self._plot_path)
-            if self._unlabeled > 0:
-                self.logger().info("Records without label: %d" % self._unlabeled)
-            if self._selector is not None:
-                for line in self._selector.summary_lines("not counted"):
-                    self.logger().info(line)
+            finally:
+                self._log_summary(counts_by_group)
         super().finalize()
+
+    def _write(self, text: str):
+        """
+        Writes the result to the output file or stdout.
+
+        :param text: the result
+        :type text: str
+        :raises BalanceError: if the file cannot be written (the message holds the result)
+        """
+        if self._output_path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        try:
+            write_atomically(self._output_path, text)
+        except OSError as e:
+            raise BalanceError("option -o/--output_file '%s': cannot write: %s; the result was:\n%s"
+                               % (self._output_path, e.strerror or e, text)) from e
+        self.logger().info("Wrote %s to: %s" % (self.output_type, self._output_path))
+
+    def _draw(self, counts_by_group: Dict[str, Dict[str, int]]):
+        """
+        Draws the plot.
+
+        :param counts_by_group: split -> counts
+        :type counts_by_group: dict
+        :raises BalanceError: if the plot cannot be drawn or written
+        """
+        if len(counts_by_group) == 0:
+            counts_by_group = {NO_SPLIT: dict()}
+        data = chart_data(counts_by_group, self.log_scale)
+        check_plot_size(data, self._plot_path)
+        try:
+            draw_chart(data, self._plot_path)
+        except OSError as e:
+            raise BalanceError("option --plot '%s': cannot write: %s" % (self._plot_path, e.strerror or e)) from e
+        self.logger().info("Wrote plot to: %s" % self._plot_path)
+
+    def _log_summary(self, counts_by_group: Dict[str, Dict[str, int]]):
+        """
+        Logs what was not counted, and warns about splits that selected nothing and an empty count.
+
+        :param counts_by_group: split -> counts
+        :type counts_by_group: dict
+        """
+        if self._unlabeled > 0:
+            self.logger().info("Records without label: %d" % self._unlabeled)
+        if self._selector is not None:
+            for line in self._selector.summary_lines("not counted"):
+                self.logger().info(line)
+            unused = self._selector.unused_names_warning()
+            if unused is not None:
+                self.logger().warning(unused)
+        if sum(sum(counts.values()) for counts in counts_by_group.values()) == 0:
+            self.logger().warning("No label was counted: %d record(s) reached this filter, none had a label%s"
+                                  % (self._records, "" if self._selector is None else " and a selected split"))

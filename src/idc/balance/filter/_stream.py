@@ -2,6 +2,10 @@ from typing import Any, Optional
 
 from kasperl.api import flatten_list
 from seppl.io import StreamFilter
+from wai.logging import LOGGING_WARNING
+
+from idc.balance.core import BalanceError
+from idc.balance.records import PendingCopies
 
 
 def process_as_batch(stream_filter: StreamFilter, data: Any) -> Optional[Any]:
@@ -14,10 +18,81 @@ def process_as_batch(stream_filter: StreamFilter, data: Any) -> Optional[Any]:
     :param data: the record(s) to process
     :return: the emitted record, a list of them, or None if nothing was emitted
     """
-    stream_filter._stream_output = []
-    stream_filter._do_process_stream(data)
-    result = stream_filter._stream_output
-    stream_filter._stream_output = []
+    stream_filter.process_stream(data)
+    result = []
+    while stream_filter.has_output():
+        result.append(stream_filter.output())
     if len(result) == 0:
         return None
     return flatten_list(result)
+
+
+def not_initialized(stream_filter: StreamFilter) -> BalanceError:
+    """
+    Returns the error for records that reach a filter before initialize().
+
+    :param stream_filter: the filter
+    :type stream_filter: StreamFilter
+    :return: the error to raise
+    :rtype: BalanceError
+    """
+    return BalanceError("%s: a record arrived before initialize() (call initialize() first, as seppl's execute() "
+                        "does)" % stream_filter.name())
+
+
+class LazyOutputFilter(StreamFilter):
+    """
+    A stream filter whose output queue can hold copies that are made only when the
+    pipeline asks for them (see :class:`idc.balance.records.PendingCopies`). The framework takes
+    a stream filter's output one record at a time with has_output() and output(); this
+    class hands out the queued records from a read position (the framework's pop(0)
+    costs time in the length of the queue, quadratic for many outputs of one input)
+    and expands pending copies on the way.
+    """
+
+    def __init__(self, logger_name: str = None, logging_level: str = LOGGING_WARNING):
+        super().__init__(logger_name=logger_name, logging_level=logging_level)
+        self._output_pos = 0
+
+    def process_stream(self, data):
+        """
+        Filters the data (see StreamFilter.process_stream); starts a fresh output queue.
+
+        :param data: the data to filter
+        """
+        self._output_pos = 0
+        super().process_stream(data)
+
+    def has_output(self) -> bool:
+        """
+        Whether any output is available.
+
+        :return: True if output can be collected
+        :rtype: bool
+        """
+        return self._output_pos < len(self._stream_output)
+
+    def output(self) -> Optional[Any]:
+        """
+        Returns the next record of the output: a queued record or the next pending copy.
+
+        :return: the record, None if there is none
+        """
+        queue = self._stream_output
+        pos = self._output_pos
+        if pos >= len(queue):
+            return None
+        head = queue[pos]
+        if type(head) is PendingCopies:
+            result = head.next_copy()
+            if not head.done:
+                return result
+        else:
+            result = head
+        queue[pos] = None
+        pos += 1
+        if pos >= len(queue):
+            queue.clear()
+            pos = 0
+        self._output_pos = pos
+        return result
