@@ -144,3 +144,46 @@ def test_summary_shows_copies_target_and_share(tmp_path):
     assert rows["coffee"][:4] == ("40", "40", "0", "0")
     assert int(rows["cat"][1]) == after["cat"] and rows["cat"][4] == "30"
     assert rows["(total)"][0] == "170"
+
+
+def test_copies_are_made_when_the_pipeline_asks_for_them(tmp_path):
+    # a record with 1000 copies queues two entries (the record and its pending copies),
+    # not 1001 records; the copies appear one by one, in order, with their numbers
+    path = write_json(tmp_path, {"a": 1001.0}, "corr.json")
+    f = BalanceLabels(label_correction=path, seed=1)
+    f.initialize()
+    f.process_stream(ic_records(["a"])[0])
+    assert len(f._stream_output) == 2
+    names = []
+    while f.has_output():
+        names.append(f.output().image_name)
+    assert f.output() is None
+    assert names == ["img0000000.jpg"] + ["img0000000~%d.jpg" % n for n in range(1, 1001)]
+    f.finalize()
+
+
+def test_copy_limit_refuses_and_can_be_raised(tmp_path):
+    path = write_json(tmp_path, {"a": 1001.5}, "corr.json")
+    with pytest.raises(BalanceError, match=r"label 'a': value 1001.5 asks for up to 1001 copies .* --max_copies 1000"):
+        BalanceLabels(label_correction=path, seed=1).initialize()
+    out = run_pipeline(ic_records(["a"]), [BalanceLabels(label_correction=path, seed=1, max_copies=1001)])
+    # floor(1001.5) = 1001 emissions always, a 1002nd with probability 0.5
+    assert len(out) in (1001, 1002)
+    assert len({r.image_name for r in out}) == len(out)
+
+
+def test_batch_mode_gets_every_copy(tmp_path):
+    # force_batch makes the framework hand the filter all records as one list
+    import argparse
+    import logging
+    from kasperl.api import Session
+    from seppl.io import execute
+    from helpers import ListReader, ListWriter
+    path = write_json(tmp_path, {"a": 3.0, "b": 0.0}, "corr.json")
+    writer = ListWriter()
+    session = Session(options=argparse.Namespace(force_batch=True, update_interval=10 ** 9),
+                      logger=logging.getLogger("tests"))
+    execute(ListReader(ic_records(["a", "b", "a"])), [BalanceLabels(label_correction=path, seed=1)], writer,
+            session=session)
+    assert [r.image_name for r in writer.records] == ["img0000000.jpg", "img0000000~1.jpg", "img0000000~2.jpg",
+                                                      "img0000002.jpg", "img0000002~1.jpg", "img0000002~2.jpg"]
