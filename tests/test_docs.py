@@ -45,3 +45,43 @@ def test_readme_python_example(tmp_path):
     assert after == count_subdir(tmp_path / "balanced")
     assert after["rocket"] == 10
     assert "Summary:" in result.stderr
+
+
+def test_safety_docs_quote_real_messages(tmp_path, monkeypatch):
+    # the ERROR and WARNING lines quoted in docs/safety.md are what the plugins print
+    import json
+    import logging
+    import pytest
+    from idc.balance.core import BalanceError
+    from idc.balance.filter import BalanceLabels
+    from helpers import ic_records, run_pipeline
+    docs = (REPO / "docs" / "safety.md").read_text()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.json").write_text(json.dumps({"rocket": 5000}))
+    (tmp_path / "n.json").write_text(json.dumps({"rocket": 10}))
+    messages = []
+    for kwargs in [dict(label_correction="c.json"),
+                   dict(mode="exact", label_counts="n.json", target=1000000000)]:
+        with pytest.raises(BalanceError) as e:
+            BalanceLabels(seed=1, **kwargs).initialize()
+        messages.append(str(e.value))
+    for message in messages:
+        assert "    ERROR:balance-labels-ic:%s\n" % message in docs
+    (tmp_path / "c.json").write_text(json.dumps({"Cat": 0.5}))
+    records = ic_records(["cat"])
+    records[0].image_name = "x~1.jpg"
+    (tmp_path / "c2.json").write_text(json.dumps({"cat": 2.0}))
+    logger = logging.getLogger("balance-labels-ic")
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        run_pipeline(records, [BalanceLabels(label_correction="c.json", seed=1)])
+        run_pipeline(ic_records(["cat"]) + records, [BalanceLabels(label_correction="c2.json", seed=1)])
+    finally:
+        logger.removeHandler(handler)
+    unmatched = [line for line in lines if "never occurred" in line][0]
+    assert "      WARNING:balance-labels-ic:" + unmatched.replace("\n", "\n      ") in docs
+    escaped = [line for line in lines if "copy marker" in line][0]
+    assert "    WARNING:balance-labels-ic:%s\n" % escaped in docs

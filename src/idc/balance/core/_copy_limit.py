@@ -36,6 +36,15 @@ def _amount(number: int) -> str:
     return "about 10^%d" % (len(str(number)) - 1)
 
 
+def _value(number: float) -> str:
+    """
+    Formats a correction value for a message as it was probably written: 5000, 2.5, 1e+308.
+    """
+    if float(number).is_integer() and (abs(number) < 1e16):
+        return "%d" % number
+    return repr(float(number))
+
+
 def check_max_copies(value) -> int:
     """
     Checks the value of the copy limit option.
@@ -97,7 +106,7 @@ def check_correction_copies(correction: Mapping[str, float], max_copies: int, so
         if copies > max_copies:
             raise BalanceError("%s: label '%s': value %s asks for up to %s copies of each record, more than "
                                "%s %d allows (raise %s if you mean it)"
-                               % (source, label, value, _amount(copies), MAX_COPIES_OPTION, max_copies,
+                               % (source, label, _value(value), _amount(copies), MAX_COPIES_OPTION, max_copies,
                                   MAX_COPIES_OPTION))
 
 

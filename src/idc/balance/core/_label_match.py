@@ -26,8 +26,8 @@ def _all(label: str) -> str:
 
 _NEAR_KEYS: List[Tuple[str, Callable[[str], str]]] = [
     ("surrounding whitespace", _strip),
-    ("case", _case),
     ("Unicode normalisation", _unicode),
+    ("case", _case),
     ("case, surrounding whitespace or Unicode normalisation", _all),
 ]
 """ How a file label may differ from a stream label, tried in this order. """

@@ -9,6 +9,8 @@ import numbers
 import os
 from typing import Any, List, Optional
 
+import numpy as np
+
 from ._errors import BalanceError
 
 
@@ -99,7 +101,7 @@ def check_flag(option: str, value: Any) -> bool:
     :rtype: bool
     :raises BalanceError: for anything else (e.g. the string "false", which would be true)
     """
-    if isinstance(value, bool) or (type(value).__name__ == "bool_"):
+    if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise BalanceError("option %s: expected True or False, got %s %r" % (option, _type_name(value), value))
 
