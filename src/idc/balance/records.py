@@ -74,14 +74,14 @@ def copy_record(item: ImageData, name: str, number: int) -> ImageData:
 
     :param item: the original record
     :type item: ImageData
-    :param name: the original's image name, before escaping
+    :param name: the original's image name, before escaping (None: the copy has no name either)
     :type name: str
     :param number: the copy number, from 1
     :type number: int
     :return: the copy
     :rtype: ImageData
     """
-    result = item.duplicate(name=copy_name(name, number))
+    result = item.duplicate(name=None if name is None else copy_name(name, number))
     metadata = result.get_metadata()
     if metadata is None:
         metadata = dict()
