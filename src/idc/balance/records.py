@@ -3,11 +3,12 @@ The framework side of the records: which labels a record carries, and how a copy
 for oversampling is named and marked. This is the only place that knows how idc
 stores labels and names in its data types.
 """
-from typing import Dict, Iterable, List, Optional
+import copy
+from typing import Dict, List, Optional
 
 import numpy as np
 
-from idc.balance.core import COPY_MARKER, check_names, check_text, copy_name, escape_name, needs_escape
+from idc.balance.core import COPY_MARKER, check_names, check_text, copy_name_parts, escape_name, needs_escape
 from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
@@ -65,29 +66,25 @@ COPY_FIELD = "balance_copy"
 Originals do not get the field. """
 
 
-def copy_record(item: ImageData, name: str, number: int) -> ImageData:
+def copy_record(item: ImageData, name: Optional[str], number: int) -> ImageData:
     """
     Makes a copy of a record for oversampling: a real, independent record (idc's
-    duplicate(), which shares the image bytes) with a unique, deterministic image name
-    (see :func:`idc.balance.core.copy_name`) and the copy number in the metadata field
-    COPY_FIELD.
+    duplicate(), which shares the image bytes) with the given image name and the copy
+    number in the metadata field COPY_FIELD.
 
     :param item: the original record
     :type item: ImageData
-    :param name: the original's image name, before escaping (None: the copy has no name either)
+    :param name: the copy's image name (see :func:`idc.balance.core.copy_name`), None to keep the original's
     :type name: str
     :param number: the copy number, from 1
     :type number: int
     :return: the copy
     :rtype: ImageData
     """
-    result = item.duplicate(name=None if name is None else copy_name(name, number))
-    metadata = result.get_metadata()
-    if metadata is None:
-        metadata = dict()
+    metadata = item.get_metadata()
+    metadata = dict() if metadata is None else copy.deepcopy(metadata)
     metadata[COPY_FIELD] = number
-    result.set_metadata(metadata)
-    return result
+    return item.duplicate(name=name, metadata=metadata)
 
 
 class PendingCopies:
@@ -96,7 +93,7 @@ class PendingCopies:
     when the pipeline asks for the next record, so a record with a million copies holds
     one copy in memory at a time, and making each costs the same.
     """
-    __slots__ = ("item", "name", "number", "last")
+    __slots__ = ("item", "prefix", "suffix", "number", "last")
 
     def __init__(self, item: ImageData, name: str, copies: int):
         """
@@ -108,7 +105,7 @@ class PendingCopies:
         :type copies: int
         """
         self.item = item
-        self.name = name
+        self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
         self.number = 0
         self.last = copies
 
@@ -120,7 +117,9 @@ class PendingCopies:
         :rtype: ImageData
         """
         self.number += 1
-        return copy_record(self.item, self.name, self.number)
+        number = self.number
+        return copy_record(self.item, None if self.prefix is None else "%s%d%s" % (self.prefix, number, self.suffix),
+                           number)
 
     @property
     def done(self) -> bool:

@@ -14,6 +14,7 @@ Names without '~' (nearly all) are never changed, and nothing is escaped in a ru
 makes no copies.
 """
 import os
+from typing import Tuple
 
 COPY_MARKER = "~"
 """ Separates a copy's number from the name of its original. """
@@ -46,6 +47,20 @@ def escape_name(name: str) -> str:
     return name.replace(COPY_MARKER, _ESCAPED_MARKER)
 
 
+def copy_name_parts(name: str) -> Tuple[str, str]:
+    """
+    Returns what goes before and after the copy number in the names of a record's
+    copies: copy k is prefix + str(k) + suffix (computed once per record).
+
+    :param name: the (unescaped) name of the original
+    :type name: str
+    :return: the prefix (escaped stem and marker) and the suffix (escaped extension)
+    :rtype: tuple
+    """
+    stem, ext = os.path.splitext(name)
+    return escape_name(stem) + COPY_MARKER, escape_name(ext)
+
+
 def copy_name(name: str, number: int) -> str:
     """
     Returns the image name of a copy: the escaped name with the marker and the copy
@@ -59,5 +74,5 @@ def copy_name(name: str, number: int) -> str:
     :return: the name of the copy
     :rtype: str
     """
-    stem, ext = os.path.splitext(name)
-    return "%s%s%d%s" % (escape_name(stem), COPY_MARKER, number, escape_name(ext))
+    prefix, suffix = copy_name_parts(name)
+    return "%s%d%s" % (prefix, number, suffix)

@@ -14,6 +14,9 @@ MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024
 """ The largest label file read (64 MiB: some million labels); a bigger file (or an
 endless one such as /dev/zero) is refused instead of filling the memory. """
 
+READ_CHUNK_BYTES = 1024 * 1024
+""" How much of a label file is read at once. """
+
 
 def _reject_duplicates(path: str, what: str) -> Callable[[List[Tuple[str, Any]]], Dict[str, Any]]:
     """
@@ -54,8 +57,7 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
     :raises BalanceError: if the file cannot be read, is not valid JSON or not an object
     """
     try:
-        with open(path, "rb") as fp:
-            raw = fp.read(MAX_LABEL_FILE_BYTES + 1)
+        raw = _read_bounded(path, MAX_LABEL_FILE_BYTES + 1)
     except OSError as e:
         raise BalanceError("%s '%s': cannot read: %s" % (what, path, e)) from e
     if len(raw) > MAX_LABEL_FILE_BYTES:
@@ -82,6 +84,23 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
         raise BalanceError("%s '%s': expected a JSON object (label -> number), got %s"
                            % (what, path, _json_type(result)))
     return result
+
+
+def _read_bounded(path: str, limit: int) -> bytes:
+    """
+    Reads at most limit bytes of a file, in chunks (one read of the whole limit would
+    reserve that much memory even for a small file).
+    """
+    chunks = []
+    size = 0
+    with open(path, "rb") as fp:
+        while size < limit:
+            chunk = fp.read(min(READ_CHUNK_BYTES, limit - size))
+            if len(chunk) == 0:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    return b"".join(chunks)
 
 
 def _json_type(value: Any) -> str:
