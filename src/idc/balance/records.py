@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from idc.balance.core import COPY_MARKER, check_names, check_text, copy_name_parts, escape_name, needs_escape
+from idc.balance.core import BalanceError, COPY_MARKER, check_names, check_text, copy_name_parts, escape_name, needs_escape
 from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
@@ -66,7 +66,49 @@ COPY_FIELD = "balance_copy"
 Originals do not get the field. """
 
 
-def copy_record(item: ImageData, name: Optional[str], number: int) -> ImageData:
+def _name_from_source(item: ImageData) -> bool:
+    """
+    Whether idc would reset the record's name when the image is loaded: idc loads the
+    image of a record that has neither bytes nor a decoded image from its source file,
+    and then sets the name to the source file's name.
+    """
+    # idc keeps the bytes and the decoded image in these attributes; reading the image property would load it
+    return (item._data is None) and (item._image is None) and (item.source is not None)
+
+
+def _read_source(item: ImageData) -> bytes:
+    """
+    Reads the bytes of a record's source file.
+
+    :raises BalanceError: if the file cannot be read
+    """
+    try:
+        with open(item.source, "rb") as fp:
+            return fp.read()
+    except OSError as e:
+        raise BalanceError("image '%s': cannot read: %s" % (item.source, e.strerror or e)) from e
+
+
+def pin_name(item: ImageData):
+    """
+    Makes a renamed record's image name survive the filters after this one. idc loads
+    the image of a record that only has a source file lazily, and when it does it resets
+    the name to the source file's name: an escaped name would be undone by any later
+    filter that looks at the image (augmentation, discard-invalid-images), and the
+    record would overwrite a copy. With the file's bytes in the record, the image is
+    loaded from them and the name stays. The source stays too, so writers still refuse
+    to write over the input file.
+
+    :param item: the record
+    :type item: ImageData
+    :raises BalanceError: if the source file cannot be read
+    """
+    if _name_from_source(item):
+        # idc's data setter would drop the source
+        item._data = _read_source(item)
+
+
+def copy_record(item: ImageData, name: Optional[str], number: int, data: Optional[bytes] = None) -> ImageData:
     """
     Makes a copy of a record for oversampling: a real, independent record (idc's
     duplicate(), which shares the image bytes) with the given image name and the copy
@@ -78,13 +120,16 @@ def copy_record(item: ImageData, name: Optional[str], number: int) -> ImageData:
     :type name: str
     :param number: the copy number, from 1
     :type number: int
+    :param data: the image bytes for the copy when the original only has a source file (so that
+                 the copy's name survives later filters, see :func:`pin_name`), None to share the original's
+    :type data: bytes
     :return: the copy
     :rtype: ImageData
     """
     metadata = item.get_metadata()
     metadata = dict() if metadata is None else copy.deepcopy(metadata)
     metadata[COPY_FIELD] = number
-    return item.duplicate(name=name, metadata=metadata)
+    return item.duplicate(name=name, metadata=metadata, data=data)
 
 
 class PendingCopies:
@@ -93,7 +138,7 @@ class PendingCopies:
     when the pipeline asks for the next record, so a record with a million copies holds
     one copy in memory at a time, and making each costs the same.
     """
-    __slots__ = ("item", "prefix", "suffix", "number", "last")
+    __slots__ = ("item", "data", "prefix", "suffix", "number", "last")
 
     def __init__(self, item: ImageData, name: str, copies: int):
         """
@@ -105,6 +150,8 @@ class PendingCopies:
         :type copies: int
         """
         self.item = item
+        self.data = _read_source(item) if _name_from_source(item) else None
+        """ the source file's bytes, shared by all copies (their names would not survive otherwise) """
         self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
         self.number = 0
         self.last = copies
@@ -119,7 +166,7 @@ class PendingCopies:
         self.number += 1
         number = self.number
         return copy_record(self.item, None if self.prefix is None else "%s%d%s" % (self.prefix, number, self.suffix),
-                           number)
+                           number, self.data)
 
     @property
     def done(self) -> bool:
@@ -141,17 +188,21 @@ class NameEscaper:
         self.example: Optional[str] = None
         """ the first name that was escaped """
 
-    def escape(self, item: ImageData) -> str:
+    def escape(self, item: ImageData, name: Optional[str] = None) -> Optional[str]:
         """
         Renames the record if its name contains the copy marker.
 
         :param item: the record
         :type item: ImageData
+        :param name: the record's image name if already known, None to look it up
+        :type name: str
         :return: the name before escaping (the one its copies are named after)
         :rtype: str
         """
-        name = item.image_name
+        if name is None:
+            name = item.image_name
         if (name is not None) and needs_escape(name):
+            pin_name(item)
             item.image_name = escape_name(name)
             self.escaped += 1
             if self.example is None:

@@ -23,4 +23,4 @@ from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._seed import resolve_seed, create_rng
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
-from ._weights import class_weights, parse_label_list, label_order, weights_by_index
+from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index

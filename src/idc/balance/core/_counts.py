@@ -32,7 +32,7 @@ def read_counts(path: str) -> Dict[str, int]:
         number = check_number(path, COUNTS_FILE, label, value)
         if not number.is_integer():
             raise BalanceError("%s '%s': label '%s': value %s is not a whole number" % (COUNTS_FILE, path, label, value))
-        if number > MAX_COUNT:
+        if value > MAX_COUNT:
             raise BalanceError("%s '%s': label '%s': value %s is more than %d, not a number of records"
                                % (COUNTS_FILE, path, label, value, MAX_COUNT))
         result[label] = int(value)

@@ -38,7 +38,25 @@ def parse_label_list(option: str, value: Optional[str]) -> Optional[List[str]]:
     """
     if (value is None) or (value == ""):
         return None
-    labels = [label.strip() for label in value.split(",")]
+    return check_label_list(option, [label.strip() for label in value.split(",")], value)
+
+
+def check_label_list(option: str, labels: Sequence[str], shown: Optional[str] = None) -> List[str]:
+    """
+    Checks a list of labels: no empty label, none listed twice. Labels are used as
+    given (a label may contain a comma when the list comes from Python).
+
+    :param option: the option, for error messages
+    :type option: str
+    :param labels: the labels
+    :type labels: list
+    :param shown: how the list appears in error messages, None for its repr
+    :type shown: str
+    :return: the labels
+    :rtype: list
+    :raises BalanceError: for an empty label or a label listed twice
+    """
+    value = repr(list(labels)) if shown is None else shown
     seen = set()
     for label in labels:
         if label == "":
@@ -46,7 +64,7 @@ def parse_label_list(option: str, value: Optional[str]) -> Optional[List[str]]:
         if label in seen:
             raise BalanceError("option %s: label '%s' is listed more than once" % (option, label))
         seen.add(label)
-    return labels
+    return list(labels)
 
 
 def label_order(counts: Mapping[str, int], labels: Optional[Sequence[str]], option: str = "--labels") -> List[str]:

@@ -12,7 +12,7 @@ from idc.balance.core import (read_correction, read_counts, check_probability, c
                               mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
                               DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
                               check_target_copies, correction_copies, target_copies, check_path, check_seed,
-                              unmatched_labels, unmatched_lines)
+                              unmatched_labels, unmatched_lines, COPY_MARKER)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -316,7 +316,11 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         selector = self._selector
         escaper = self._escaper
         for item in (data if isinstance(data, list) else (data,)):
-            name = item.image_name if escaper is None else escaper.escape(item)
+            name = None
+            if escaper is not None:
+                name = item.image_name
+                if (name is not None) and (COPY_MARKER in name):
+                    escaper.escape(item, name)
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue
@@ -329,7 +333,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
-                    output.append(PendingCopies(item, name, emitted - 1))
+                    output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
 
     def _do_process(self, data):
         """

@@ -13,7 +13,7 @@ from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OU
                               OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError,
                               check_choice, check_output_file, distribution_values, format_values, format_by_index,
                               format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically,
-                              check_path, check_flag, check_text)
+                              check_path, check_flag, check_text, check_label_list)
 from idc.balance.plot import chart_data, check_plot_path, check_plot_size, draw_chart
 from idc.balance.records import record_labels, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
@@ -265,7 +265,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if isinstance(self.labels, (list, tuple)):
             if not all(isinstance(label, str) for label in self.labels):
                 raise BalanceError("option --labels: expected labels (str), got %r" % (self.labels,))
-            return parse_label_list("--labels", ",".join(self.labels)) if len(self.labels) > 0 else None
+            return check_label_list("--labels", self.labels) if len(self.labels) > 0 else None
         if (self.labels is not None) and not isinstance(self.labels, str):
             raise BalanceError("option --labels: expected comma-separated labels or a list, got %s %r"
                                % (type(self.labels).__name__, self.labels))
@@ -376,7 +376,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         Finishes the processing: outputs the distribution (and the plot), and warns about
         splits that selected nothing and a run that counted nothing. A file that cannot
         be written is one ERROR naming it; a result that could not be written is logged
-        with the error, so that it is not lost.
+        with the error, so that it is not lost. The error is raised as a BalanceError only
+        outside a pipeline (no session): inside one, the rest of the pipeline still finishes.
         """
         if self._counters is not None:
             counts_by_group = {group: counter.counts() for group, counter in self._counters.items()}
@@ -388,7 +389,10 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                     self._draw(counts_by_group)
             except BalanceError as e:
                 self.logger().error(str(e))
-                raise
+                if self.session is None:
+                    raise
+                # in a pipeline, raising here would stop seppl's execute() from finalizing the filters and the
+                # writer after this one (and lose their output): the ERROR line is the report
             finally:
                 self._log_summary(counts_by_group)
         super().finalize()

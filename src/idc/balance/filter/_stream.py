@@ -82,17 +82,18 @@ class LazyOutputFilter(StreamFilter):
         pos = self._output_pos
         if pos >= len(queue):
             return None
-        head = queue[pos]
-        if type(head) is PendingCopies:
-            result = head.next_copy()
-            if not head.done:
+        result = queue[pos]
+        if type(result) is PendingCopies:
+            pending = result
+            result = pending.next_copy()
+            if not pending.done:
                 return result
-        else:
-            result = head
-        queue[pos] = None
         pos += 1
         if pos >= len(queue):
-            queue.clear()
-            pos = 0
-        self._output_pos = pos
+            # all handed out: a fresh queue drops the references at once
+            self._stream_output = []
+            self._output_pos = 0
+        else:
+            queue[pos - 1] = None
+            self._output_pos = pos
         return result
