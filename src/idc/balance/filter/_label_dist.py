@@ -406,8 +406,12 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :raises BalanceError: if the file cannot be written (the message holds the result)
         """
         if self._output_path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except OSError as e:
+                raise BalanceError("standard output: cannot write: %s; the result was:\n%s"
+                                   % (e.strerror or e, text)) from e
             return
         try:
             write_atomically(self._output_path, text)
