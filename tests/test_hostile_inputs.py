@@ -375,27 +375,27 @@ def test_count_of_exactly_2_to_the_53_is_accepted(tmp_path, caplog):
     assert errors(caplog) == []
 
 
-@pytest.mark.parametrize("what", ["directory", "missing", "dev-zero", "sparse-file-above-64MiB", "dev-null"])
+@pytest.mark.parametrize("what", ["directory", "missing", "dev-zero", "sparse-file-above-the-bound", "dev-null"])
 def test_unreadable_or_endless_correction_file_is_refused(tmp_path, caplog, what):
-    """Refused naming the file: a directory, a missing file, /dev/zero (refused by the 64 MiB
-    bound after reading 64 MiB + 1 bytes, never hangs), a sparse file one byte above the bound
+    """Refused naming the file: a directory, a missing file, /dev/zero (refused by the size
+    bound after reading MAX_LABEL_FILE_BYTES + 1 bytes, never hangs), a sparse file one byte above the bound
     (no disk used), and /dev/null (empty, not JSON)."""
     if what == "directory":
         path, part = str(tmp_path), "cannot read: [Errno 21] Is a directory"
     elif what == "missing":
         path, part = str(tmp_path / "nope.json"), "cannot read: [Errno 2] No such file or directory"
     elif what == "dev-zero":
-        path, part = "/dev/zero", "larger than 67108864 bytes, too large for a label file"
-    elif what == "sparse-file-above-64MiB":
+        path, part = "/dev/zero", "larger than %d bytes, too large for a label file" % MAX_LABEL_FILE_BYTES
+    elif what == "sparse-file-above-the-bound":
         path = str(tmp_path / "big.json")
         with open(path, "wb") as fp:
             fp.truncate(MAX_LABEL_FILE_BYTES + 1)
-        part = "larger than 67108864 bytes, too large for a label file"
+        part = "larger than %d bytes, too large for a label file" % MAX_LABEL_FILE_BYTES
     else:
         path, part = "/dev/null", "invalid JSON at line 1, column 1: Expecting value"
     start = time.monotonic()
     assert_refused(BalanceLabels(label_correction=path, seed=1), caplog, "label correction file '%s': %s" % (path, part))
-    assert time.monotonic() - start < 20  # reading 64 MiB takes well under a second
+    assert time.monotonic() - start < 20  # reading the bound takes well under a second
 
 
 @pytest.mark.parametrize("size,refused", [(64, False), (65, True)], ids=["at-bound", "one-above"])
@@ -881,7 +881,7 @@ LONG_NAME = "x" * 251 + ".json"  # 256 bytes
 
 
 @pytest.mark.parametrize("case", ["trailing-slash", "missing-folder", "directory", "proc-self", "fifo", "dev-null",
-                                  "name-too-long", "dangling-symlink", "same-as-plot", "plot-extension",
+                                  "name-too-long", "dangling-symlink", "same-as-plot", "image-extension", "plot-extension",
                                   "plot-proc-self", "plot-trailing-slash"])
 def test_bad_output_path_is_refused_before_any_record(tmp_path, caplog, capsys, monkeypatch, case):
     """Refused at initialize with one ERROR naming the path; the writer got no record and no
@@ -915,8 +915,12 @@ def test_bad_output_path_is_refused_before_any_record(tmp_path, caplog, capsys, 
         kwargs = {"output_file": "res/link.json"}
         part = "option -o/--output_file 'res/link.json': exists and is not a regular file"
     elif case == "same-as-plot":
-        kwargs, part = {"output_file": "res/d.png", "plot": "./res/d.png"}, \
-            "options -o/--output_file and --plot: both are 'res/d.png'"
+        kwargs, part = {"output_file": "res/d.svg", "plot": "./res/d.svg"}, \
+            "options -o/--output_file and --plot: both are 'res/d.svg'"
+    elif case == "image-extension":
+        # the result is text: an -o with an image extension would overwrite an image (an input, say)
+        kwargs, part = {"output_file": "res/cat_0.JPG"}, \
+            "option -o/--output_file 'res/cat_0.JPG': an image file name; the distribution is text, CSV or JSON"
     elif case == "plot-extension":
         kwargs, part = {"plot": "res/d.pdf"}, "option --plot 'res/d.pdf': unsupported file extension '.pdf', use one " \
                                               "of: .png, .svg"

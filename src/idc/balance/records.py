@@ -4,12 +4,13 @@ for oversampling is named and marked. This is the only place that knows how idc
 stores labels and names in its data types.
 """
 import copy
+import os
 from typing import Dict, List, Optional
 
 import numpy as np
 
 from idc.balance.core import BalanceError, COPY_MARKER, check_names, check_text, copy_name_parts, escape_name, needs_escape
-from idc.api import ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
+from idc.api import image_to_bytesio, ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
 def classification_label(item: ImageClassificationData) -> Optional[str]:
@@ -61,19 +62,25 @@ def record_labels(item, label_key: str) -> List[str]:
     raise TypeError("Unsupported record type: %s" % type(item).__name__)
 
 
+def objects_without_label(item, label_key: str) -> int:
+    """
+    Returns how many objects of an object detection record lack the label key in their
+    metadata (they are not counted by :func:`record_labels`); 0 for other records.
+
+    :param item: the record
+    :param label_key: the metadata key of object detection objects that holds the label
+    :type label_key: str
+    :return: the number of objects without label
+    :rtype: int
+    """
+    if (not isinstance(item, ObjectDetectionData)) or (item.annotation is None):
+        return 0
+    return sum(1 for obj in item.annotation if (obj.metadata is None) or (label_key not in obj.metadata))
+
+
 COPY_FIELD = "balance_copy"
 """ The metadata field that marks a copy made for oversampling: the copy number (1, 2, ...).
 Originals do not get the field. """
-
-
-def _name_from_source(item: ImageData) -> bool:
-    """
-    Whether idc would reset the record's name when the image is loaded: idc loads the
-    image of a record that has neither bytes nor a decoded image from its source file,
-    and then sets the name to the source file's name.
-    """
-    # idc keeps the bytes and the decoded image in these attributes; reading the image property would load it
-    return (item._data is None) and (item._image is None) and (item.source is not None)
 
 
 def _read_source(item: ImageData) -> bytes:
@@ -89,30 +96,71 @@ def _read_source(item: ImageData) -> bytes:
         raise BalanceError("image '%s': cannot read: %s" % (item.source, e.strerror or e)) from e
 
 
-def pin_name(item: ImageData):
+def _image_bytes(item: ImageData) -> Optional[bytes]:
     """
-    Makes a renamed record's image name survive the filters after this one. idc loads
+    Returns bytes that stand for the record's image as it is now: the decoded image
+    encoded once (a filter before this one may have changed it), else the record's
+    bytes, else its source file's bytes; None if the decoded image has no format.
+
+    :raises BalanceError: if the source cannot be read or the image cannot be encoded
+    """
+    # idc keeps the decoded image, its format and the bytes in these attributes; reading the image property
+    # would load the image and reset the record's name to its source file's name
+    if item._image is not None:
+        image_format = item._image_format or item._image.format
+        if image_format is None:
+            return None
+        try:
+            return image_to_bytesio(item._image, image_format).getvalue()
+        except (OSError, ValueError, KeyError) as e:
+            raise BalanceError("image '%s': cannot encode as %s: %s" % (item.image_name, image_format, e)) from e
+    if item._data is not None:
+        return item._data
+    if item.source is not None:
+        return _read_source(item)
+    return None
+
+
+def _renamed_source(item: ImageData, name: Optional[str]) -> Optional[str]:
+    """
+    Returns the source path of a renamed record or a copy: the file of its new name in
+    its original's folder. idc's writers refuse to write a record over its own source
+    file, so writing the output into the input folder cannot overwrite an input image
+    that happens to have that name.
+    """
+    if (item.source is None) or (name is None):
+        return None
+    return os.path.join(os.path.dirname(item.source), name)
+
+
+def rename_record(item: ImageData, name: str):
+    """
+    Renames a record so that the name survives the filters after this one. idc loads
     the image of a record that only has a source file lazily, and when it does it resets
-    the name to the source file's name: an escaped name would be undone by any later
-    filter that looks at the image (augmentation, discard-invalid-images), and the
-    record would overwrite a copy. With the file's bytes in the record, the image is
-    loaded from them and the name stays. The source stays too, so writers still refuse
-    to write over the input file.
+    the name to the source file's name: a new name would be undone by any later filter
+    that looks at the image (augmentation, discard-invalid-images). With the file's
+    bytes in the record the image is loaded from them and the name stays; the source
+    becomes the file of the new name (see :func:`_renamed_source`).
 
     :param item: the record
     :type item: ImageData
+    :param name: the new name
+    :type name: str
     :raises BalanceError: if the source file cannot be read
     """
-    if _name_from_source(item):
-        # idc's data setter would drop the source
+    if (item._data is None) and (item._image is None) and (item.source is not None):
         item._data = _read_source(item)
+    if item.source is not None:
+        item._source = _renamed_source(item, name)
+    item.image_name = name
 
 
-def copy_record(item: ImageData, name: Optional[str], number: int, data: Optional[bytes] = None) -> ImageData:
+def copy_record(item: ImageData, name: Optional[str], number: int, data: Optional[bytes]) -> ImageData:
     """
-    Makes a copy of a record for oversampling: a real, independent record (idc's
-    duplicate(), which shares the image bytes) with the given image name and the copy
-    number in the metadata field COPY_FIELD.
+    Makes a copy of a record for oversampling: a real, independent record with the given
+    image name, the copy number in the metadata field COPY_FIELD, and the given image
+    bytes (shared by all copies of the record, see :class:`PendingCopies`); its source
+    is the file of its name in the original's folder (see :func:`_renamed_source`).
 
     :param item: the original record
     :type item: ImageData
@@ -120,8 +168,7 @@ def copy_record(item: ImageData, name: Optional[str], number: int, data: Optiona
     :type name: str
     :param number: the copy number, from 1
     :type number: int
-    :param data: the image bytes for the copy when the original only has a source file (so that
-                 the copy's name survives later filters, see :func:`pin_name`), None to share the original's
+    :param data: the image bytes, None to let idc's duplicate() copy the decoded image
     :type data: bytes
     :return: the copy
     :rtype: ImageData
@@ -129,18 +176,26 @@ def copy_record(item: ImageData, name: Optional[str], number: int, data: Optiona
     metadata = item.get_metadata()
     metadata = dict() if metadata is None else copy.deepcopy(metadata)
     metadata[COPY_FIELD] = number
-    return item.duplicate(name=name, metadata=metadata, data=data)
+    if data is None:
+        return item.duplicate(name=name, metadata=metadata)
+    return type(item)(source=_renamed_source(item, name), image_name=name, data=data, image=None,
+                      image_format=item._image_format, image_size=item._image_size, metadata=metadata,
+                      annotation=copy.deepcopy(item.annotation))
 
 
 class PendingCopies:
     """
     The copies of one record that are still to be output. They are made one at a time,
-    when the pipeline asks for the next record, so a record with a million copies holds
-    one copy in memory at a time, and making each costs the same.
+    when the pipeline asks for the next record, so that in a plain pipeline a record
+    with a million copies holds one copy in memory at a time. Every copy costs the same
+    and holds little: the image bytes are read or encoded once and shared by all copies
+    (never a decoded image per copy), which matters where the framework does hold all
+    copies of a record at once (seppl's MultiFilter, which idc-convert uses for two or
+    more filters).
     """
     __slots__ = ("item", "data", "prefix", "suffix", "number", "last")
 
-    def __init__(self, item: ImageData, name: str, copies: int):
+    def __init__(self, item: ImageData, name: Optional[str], copies: int):
         """
         :param item: the original record
         :type item: ImageData
@@ -148,10 +203,11 @@ class PendingCopies:
         :type name: str
         :param copies: how many copies to make, at least 1
         :type copies: int
+        :raises BalanceError: if the image cannot be read or encoded
         """
         self.item = item
-        self.data = _read_source(item) if _name_from_source(item) else None
-        """ the source file's bytes, shared by all copies (their names would not survive otherwise) """
+        self.data = _image_bytes(item)
+        """ the image bytes, shared by all copies """
         self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
         self.number = 0
         self.last = copies
@@ -202,8 +258,7 @@ class NameEscaper:
         if name is None:
             name = item.image_name
         if (name is not None) and needs_escape(name):
-            pin_name(item)
-            item.image_name = escape_name(name)
+            rename_record(item, escape_name(name))
             self.escaped += 1
             if self.example is None:
                 self.example = name

@@ -14,7 +14,7 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
                             FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
                             format_per_split, check_choice)
 from ._errors import BalanceError
-from ._label_files import MAX_LABEL_FILE_BYTES, read_label_map, check_number
+from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_label_map, check_number
 from ._label_match import unmatched_labels, unmatched_lines
 from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, write_atomically, atomic_output

@@ -10,9 +10,14 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from ._errors import BalanceError
 
-MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024
-""" The largest label file read (64 MiB: some million labels); a bigger file (or an
-endless one such as /dev/zero) is refused instead of filling the memory. """
+MAX_LABEL_FILE_BYTES = 32 * 1024 * 1024
+""" The largest label file read (32 MiB: a million labels of 20 characters); a bigger
+file (or an endless one such as /dev/zero) is refused instead of filling the memory.
+Parsing the largest file of the shortest labels (3 million) takes some 400 MB at its peak
+before MAX_LABELS refuses it. """
+
+MAX_LABELS = 1000000
+""" The most labels a label file may hold. """
 
 READ_CHUNK_BYTES = 1024 * 1024
 """ How much of a label file is read at once. """
@@ -24,6 +29,9 @@ def _reject_duplicates(path: str, what: str) -> Callable[[List[Tuple[str, Any]]]
     (json.load would silently keep the last value).
     """
     def hook(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+        if len(pairs) > MAX_LABELS:
+            raise BalanceError("%s '%s': %d labels, more than the %d a label file may hold"
+                               % (what, path, len(pairs), MAX_LABELS))
         result = dict()
         for key, value in pairs:
             if key in result:
@@ -77,6 +85,8 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
                            % (what, path, e.lineno, e.colno, e.msg)) from e
     except RecursionError:
         raise BalanceError("%s '%s': invalid JSON: nested too deeply" % (what, path)) from None
+    except MemoryError:
+        raise BalanceError("%s '%s': not enough memory to read it" % (what, path)) from None
     except ValueError as e:
         # e.g. an integer with more digits than Python converts
         raise BalanceError("%s '%s': invalid JSON: %s" % (what, path, e)) from e

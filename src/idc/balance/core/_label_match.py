@@ -66,20 +66,31 @@ def unmatched_labels(file_labels: Iterable[str], stream_labels: Iterable[str]) -
     return result
 
 
-def unmatched_lines(unmatched: Mapping[str, Optional[Tuple[str, str]]]) -> List[str]:
+MAX_LABELS_LISTED = 20
+""" How many labels a warning lists at most; the rest are counted. """
+
+
+def unmatched_lines(unmatched: Mapping[str, Optional[Tuple[str, str]]],
+                    max_listed: int = MAX_LABELS_LISTED) -> List[str]:
     """
-    Describes the labels that never occurred, one line each.
+    Describes the labels that never occurred, one line each, the first max_listed of them
+    (labels with a near match first), then how many more there are.
 
     :param unmatched: see :func:`unmatched_labels`
     :type unmatched: dict
+    :param max_listed: how many labels to list at most
+    :type max_listed: int
     :return: the lines
     :rtype: list
     """
     result = []
-    for label, near in unmatched.items():
+    ordered = sorted(unmatched.items(), key=lambda pair: pair[1] is None)
+    for label, near in ordered[:max_listed]:
         if near is None:
             result.append("%r: no record has this label" % label)
         else:
             result.append("%r: no record has this label, but %r differs from it only by %s (labels are compared "
                           "exactly)" % (label, near[0], near[1]))
+    if len(ordered) > max_listed:
+        result.append("... and %d more label(s)" % (len(ordered) - max_listed))
     return result

@@ -311,6 +311,19 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         if self._sampler is None:
             raise not_initialized(self)
+        try:
+            self._decide(data)
+        except BalanceError as e:
+            # seppl's MultiFilter (idc-convert with two or more filters) swallows exceptions: log first
+            self.logger().error(str(e))
+            raise
+
+    def _decide(self, data):
+        """
+        Decides for each record how often it is output (see :meth:`_do_process_stream`).
+
+        :param data: the record(s) to process
+        """
         emit_count = self._sampler.emit_count
         output = self._stream_output
         selector = self._selector

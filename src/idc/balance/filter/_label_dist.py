@@ -15,9 +15,12 @@ from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OU
                               format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically,
                               check_path, check_flag, check_text, check_label_list)
 from idc.balance.plot import chart_data, check_plot_path, check_plot_size, draw_chart
-from idc.balance.records import record_labels, SplitSelector, DEFAULT_SPLIT_FIELD
+from idc.balance.records import record_labels, objects_without_label, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+""" Extensions that -o/--output_file refuses: the result is never an image. """
 
 NO_SPLIT = ""
 """ The counter key when counting without splits. """
@@ -90,6 +93,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._counters: Optional[Dict[str, LabelCounter]] = None
         self._unlabeled = 0
         self._records = 0
+        self._objects_without_label = 0
         self._check_arguments()
 
     def name(self) -> str:
@@ -236,6 +240,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             self._counters[NO_SPLIT] = LabelCounter()
         self._unlabeled = 0
         self._records = 0
+        self._objects_without_label = 0
 
     def _check_arguments(self):
         """
@@ -310,6 +315,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if path is None:
             return None
         path = expand_variables(path)
+        if os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS:
+            raise BalanceError("option %s '%s': an image file name; the distribution is text, CSV or JSON "
+                               "(this would overwrite an image)" % (option, path))
         check_output_file(path, "option " + option)
         return path
 
@@ -331,6 +339,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 output.append(item)
                 if add_all(record_labels(item, label_key)) == 0:
                     self._unlabeled += 1
+                if type(item) is ObjectDetectionData:
+                    self._objects_without_label += objects_without_label(item, label_key)
             return
         for item in items:
             output.append(item)
@@ -343,6 +353,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 counter = self._counters[group] = LabelCounter()
             if counter.add_all(record_labels(item, label_key)) == 0:
                 self._unlabeled += 1
+            if type(item) is ObjectDetectionData:
+                self._objects_without_label += objects_without_label(item, label_key)
 
     def _do_process(self, data):
         """
@@ -436,6 +448,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             draw_chart(data, self._plot_path)
         except OSError as e:
             raise BalanceError("option --plot '%s': cannot write: %s" % (self._plot_path, e.strerror or e)) from e
+        except Exception as e:
+            # matplotlib is third-party code: whatever fails in it is reported as this file's error
+            raise BalanceError("option --plot '%s': cannot draw: %s: %s" % (self._plot_path, type(e).__name__, e)) from e
         self.logger().info("Wrote plot to: %s" % self._plot_path)
 
     def _log_summary(self, counts_by_group: Dict[str, Dict[str, int]]):
@@ -447,6 +462,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         if self._unlabeled > 0:
             self.logger().info("Records without label: %d" % self._unlabeled)
+        if self._objects_without_label > 0:
+            self.logger().warning("%d object(s) had no '%s' in their metadata and were not counted (see "
+                                  "-k/--label_key)" % (self._objects_without_label, self.label_key))
         if self._selector is not None:
             for line in self._selector.summary_lines("not counted"):
                 self.logger().info(line)
