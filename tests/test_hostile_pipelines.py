@@ -192,3 +192,43 @@ def test_objects_without_the_label_key_are_warned_about(tmp_path, caplog):
     assert out.read_text() == "car: 3\n"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == ["6 object(s) had no 'type' in their metadata and were not counted (see -k/--label_key)"]
+
+
+def test_an_interrupted_run_writes_no_partial_distribution(tmp_path, caplog):
+    # Ctrl-C after 5 of 10 records: seppl's execute catches the KeyboardInterrupt and still
+    # finalizes; label-dist must not write 5 records' counts as if they were the whole
+    # stream, but log them in one ERROR
+    import signal
+
+    def records():
+        for i, record in enumerate(ic_records(["a", "b"] * 5)):
+            if i == 5:
+                os.kill(os.getpid(), signal.SIGINT)
+            yield record
+    out = tmp_path / "counts.json"
+    handler = signal.getsignal(signal.SIGINT)
+    with caplog.at_level(logging.WARNING):
+        execute(ListReader(records()), [LabelDistribution(output_file=str(out), output_format="json")], ListWriter(),
+                session=new_session())
+    assert not out.exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ['the run was interrupted (Ctrl-C) after 5 record(s) reached this filter: the distribution is '
+                      'incomplete and was not output; the partial result was:\n{\n  "a": 3,\n  "b": 2\n}\n']
+    # the previous handler is back
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_two_filters_of_one_run_cannot_write_the_same_file(tmp_path, caplog):
+    # label-dist before and after balancing, both with -o counts.json: the second is refused
+    # at initialize (its result would silently replace the first's); after the run the
+    # file is free again
+    out = str(tmp_path / "counts.json")
+    first = LabelDistribution(output_file=out)
+    first.initialize()
+    with pytest.raises(BalanceError) as e:
+        LabelDistribution(output_file=str(tmp_path / "." / "counts.json")).initialize()
+    assert "another filter of this run writes this file too" in str(e.value)
+    first.finalize()
+    second = LabelDistribution(output_file=out)
+    second.initialize()
+    second.finalize()

@@ -18,6 +18,7 @@ from idc.balance.plot import chart_data, check_plot_path, check_plot_size, draw_
 from idc.balance.records import record_labels, objects_without_label, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
+from ._run_guards import INTERRUPTS, OUTPUT_CLAIMS
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 """ Extensions that -o/--output_file refuses: the result is never an image. """
@@ -94,6 +95,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
+        self._interrupts_at: Optional[int] = None
         self._check_arguments()
 
     def name(self) -> str:
@@ -221,6 +223,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         super().initialize()
         self._counters = None
+        self._stop_watching()
         try:
             self._check_options()
             self._output_path = self._output_file_path(self.output_file, "-o/--output_file")
@@ -232,15 +235,30 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             if (self._plot_path is not None) and (self._output_path is not None) \
                     and (os.path.abspath(self._plot_path) == os.path.abspath(self._output_path)):
                 raise BalanceError("options -o/--output_file and --plot: both are '%s'" % self._output_path)
+            self._claim_outputs()
         except BalanceError as e:
             self.logger().error(str(e))
             raise
+        self._interrupts_at = INTERRUPTS.start()
         self._counters = dict()
         if self._selector is None:
             self._counters[NO_SPLIT] = LabelCounter()
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
+
+    def _claim_outputs(self):
+        """
+        Claims the result files for this filter, so that no other filter of the run writes them too.
+
+        :raises BalanceError: if another initialized filter writes one of them
+        """
+        OUTPUT_CLAIMS.release(self)
+        for option, path in [("-o/--output_file", self._output_path), ("--plot", self._plot_path)]:
+            if (path is not None) and (OUTPUT_CLAIMS.claim(path, self) is not None):
+                OUTPUT_CLAIMS.release(self)
+                raise BalanceError("option %s '%s': another filter of this run writes this file too (the later "
+                                   "result would replace the earlier)" % (option, path))
 
     def _check_arguments(self):
         """
@@ -394,8 +412,13 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if self._counters is not None:
             counts_by_group = {group: counter.counts() for group, counter in self._counters.items()}
             self._counters = None
+            interrupted = self._stop_watching()
             try:
                 text = self._format(counts_by_group)
+                if interrupted:
+                    raise BalanceError("the run was interrupted (Ctrl-C) after %d record(s) reached this filter: the "
+                                       "distribution is incomplete and was not output; the partial result was:\n%s"
+                                       % (self._records, text))
                 self._write(text)
                 if self._plot_path is not None:
                     self._draw(counts_by_group)
@@ -408,6 +431,21 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             finally:
                 self._log_summary(counts_by_group)
         super().finalize()
+
+    def _stop_watching(self) -> bool:
+        """
+        Stops watching for interrupts and releases the result files.
+
+        :return: whether the run was interrupted while this filter watched
+        :rtype: bool
+        """
+        OUTPUT_CLAIMS.release(self)
+        if self._interrupts_at is None:
+            return False
+        interrupted = INTERRUPTS.count > self._interrupts_at
+        INTERRUPTS.stop()
+        self._interrupts_at = None
+        return interrupted
 
     def _write(self, text: str):
         """

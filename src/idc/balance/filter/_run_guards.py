@@ -1,0 +1,119 @@
+"""
+What one filter cannot see by itself but must not miss: a run interrupted with Ctrl-C
+(seppl's execute catches the KeyboardInterrupt and still finalizes every filter, so a
+result file would be written from part of the stream and look complete), and two filters
+of one run writing the same result file (the second would replace the first's result).
+"""
+import os
+import signal
+import threading
+import weakref
+from typing import Optional
+
+
+class InterruptWatch:
+    """
+    Counts the SIGINTs (Ctrl-C) the process receives while at least one filter watches,
+    and passes each on to the handler that was there before (normally the one that raises
+    KeyboardInterrupt). Only the main thread can handle signals; elsewhere nothing is
+    watched (and :meth:`start` says so).
+    """
+
+    def __init__(self):
+        self.count = 0
+        """ SIGINTs received while watched """
+        self._users = 0
+        self._installed = False
+        self._previous = None
+        self._lock = threading.Lock()
+
+    def _handle(self, signum, frame):
+        self.count += 1
+        previous = self._previous
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            # SIG_DFL (or a handler not set from Python): stop the run as Python's default handler would
+            raise KeyboardInterrupt
+
+    def start(self) -> Optional[int]:
+        """
+        Starts watching for a filter; every start that returns a number needs one :meth:`stop`.
+
+        :return: the count so far (compare it with :attr:`count` at the end), None if signals cannot be watched here
+        :rtype: int
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        with self._lock:
+            if self._users == 0:
+                previous = signal.getsignal(signal.SIGINT)
+                # where interrupts are ignored, nothing can interrupt the run: nothing to install
+                self._installed = previous != signal.SIG_IGN
+                if self._installed:
+                    self._previous = previous
+                    signal.signal(signal.SIGINT, self._handle)
+            self._users += 1
+            return self.count
+
+    def stop(self):
+        """
+        Stops watching for a filter (the previous handler is back when the last one stops).
+        """
+        with self._lock:
+            if self._users == 0:
+                return
+            self._users -= 1
+            if (self._users == 0) and self._installed:
+                self._installed = False
+                if signal.getsignal(signal.SIGINT) == self._handle:
+                    signal.signal(signal.SIGINT, self._previous)
+                self._previous = None
+
+
+INTERRUPTS = InterruptWatch()
+""" The one watch of the process. """
+
+
+class OutputClaims:
+    """
+    The result files that initialized filters will write, so that a second filter of the
+    same run cannot silently replace the first's result. A claim ends when its filter
+    finalizes or is garbage collected.
+    """
+
+    def __init__(self):
+        self._claims = weakref.WeakValueDictionary()
+
+    @staticmethod
+    def _key(path: str) -> str:
+        return os.path.normcase(os.path.realpath(path))
+
+    def claim(self, path: str, owner) -> Optional[object]:
+        """
+        Claims a result file for a filter.
+
+        :param path: the file
+        :type path: str
+        :param owner: the filter
+        :return: the other filter that claimed the file, None if the claim succeeded
+        """
+        key = self._key(path)
+        other = self._claims.get(key)
+        if (other is not None) and (other is not owner):
+            return other
+        self._claims[key] = owner
+        return None
+
+    def release(self, owner):
+        """
+        Ends all claims of a filter.
+
+        :param owner: the filter
+        """
+        for key in [key for key, value in list(self._claims.items()) if value is owner]:
+            del self._claims[key]
+
+
+OUTPUT_CLAIMS = OutputClaims()
+""" The claims of the process. """
