@@ -487,16 +487,21 @@ NEAR_MATCHES = [
 @pytest.mark.parametrize("file_label,stream_label,hint", [c[1:] for c in NEAR_MATCHES], ids=[c[0] for c in NEAR_MATCHES])
 def test_correction_label_never_in_stream_is_named_with_near_match(tmp_path, caplog, file_label, stream_label, hint):
     """Accepted (labels are compared exactly: the stream label keeps the default probability 1),
-    with a WARNING at finalize naming the unused label and its near match."""
+    with WARNINGs at finalize naming the unused label and its near match, and the stream label
+    that the file lacks with the same near match seen from the other side."""
     path = write_json(tmp_path / "corr.json", {file_label: 0.0})
     with caplog.at_level(logging.WARNING):
         out = run_pipeline(ic_records([stream_label] * 3), [BalanceLabels(label_correction=path, seed=1)])
     assert labels_of(out) == [stream_label] * 3
     line = "%r: no record has this label" % file_label
+    reverse = "%r: not in the file" % stream_label
     if hint is not None:
         line += ", " + hint + " (labels are compared exactly)"
+        reverse += ", " + hint.replace(repr(stream_label), repr(file_label)) + " (labels are compared exactly)"
     assert warnings(caplog, "balance-labels-ic") == [
-        "label correction file '%s': 1 label(s) never occurred in the stream:\n%s" % (path, line)]
+        "label correction file '%s': 1 label(s) never occurred in the stream:\n%s" % (path, line),
+        "1 label(s) of the stream are not in label correction file '%s' and were decided with the default "
+        "probability 1.0 (-p):\n%s" % (path, reverse)]
 
 
 def test_exact_mode_counts_label_never_in_stream_is_warned(tmp_path, caplog):

@@ -232,3 +232,28 @@ def test_two_filters_of_one_run_cannot_write_the_same_file(tmp_path, caplog):
     second = LabelDistribution(output_file=out)
     second.initialize()
     second.finalize()
+
+
+def test_a_percentages_file_given_as_correction_is_warned_about(tmp_path, caplog):
+    # label-dist -t percentages -f json looks like a correction (a flat object of numbers):
+    # 75/25 would copy every 'a' record 74 times; accepted (it is a valid correction) but warned
+    pct = tmp_path / "pct.json"
+    run_pipeline(ic_records(["a", "a", "a", "b"]), [LabelDistribution(output_type="percentages", output_format="json",
+                                                                      output_file=str(pct))])
+    with caplog.at_level(logging.WARNING):
+        BalanceLabels(label_correction=str(pct), seed=1).initialize()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["label correction file '%s': the values add up to 100: is it a percentages file (label-dist "
+                        "-t percentages)? A correction is a keep probability or an expected number of outputs per "
+                        "record (label-dist -t label-balance-correction)" % pct]
+
+
+def test_stream_labels_missing_from_the_correction_are_warned_about(tmp_path, caplog):
+    # the correction knows 'cat' only: 'Dog' and 'bird' are decided with the default
+    # probability, and the warning names them
+    corr = write_json(tmp_path / "c.json", {"cat": 0.5})
+    with caplog.at_level(logging.WARNING):
+        run_pipeline(ic_records(["cat", "Dog", "bird"]), [BalanceLabels(label_correction=corr, seed=1)])
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["2 label(s) of the stream are not in label correction file '%s' and were decided with the "
+                        "default probability 1.0 (-p):\n'Dog': not in the file\n'bird': not in the file" % corr]

@@ -3,7 +3,7 @@ The framework-free core of idc.balance: reading and validating correction and co
 files, turning counts into targets and corrections, per-record sampling decisions, and
 the summaries. Nothing in here imports idc, seppl or kasperl.
 """
-from ._correction import CORRECTION_FILE, MAX_PROBABILITY, read_correction, check_probability, correction_from_counts
+from ._correction import CORRECTION_FILE, MAX_PROBABILITY, read_correction, looks_like_percentages, check_probability, correction_from_counts
 from ._copy_limit import (DEFAULT_MAX_COPIES, MAX_COPIES_CEILING, MAX_COPIES_OPTION, MAX_COPIES_HELP, check_max_copies,
                           correction_copies, target_copies, check_correction_copies, check_target_copies)
 from ._copy_names import COPY_MARKER, needs_escape, escape_name, copy_name, copy_name_parts
@@ -15,7 +15,7 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
                             format_per_split, check_choice)
 from ._errors import BalanceError
 from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_label_map, check_number
-from ._label_match import unmatched_labels, unmatched_lines
+from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels, unmatched_lines
 from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, write_atomically, atomic_output
 from ._report import LabelTally, summary_lines, mismatch_lines

@@ -5,6 +5,7 @@ writable in both directions). Up to 1 the number is the probability of keeping a
 with that label; above 1 it is the expected number of times the record is emitted
 (2.5: twice, and a third time with probability 0.5).
 """
+import math
 from typing import Dict, Mapping
 
 from ._errors import BalanceError
@@ -32,6 +33,25 @@ def read_correction(path: str) -> Dict[str, float]:
     """
     raw = read_label_map(path, CORRECTION_FILE)
     return {label: check_number(path, CORRECTION_FILE, label, value) for label, value in raw.items()}
+
+
+PERCENT_TOTAL = 100.0
+""" What the values of a percentages file add up to. """
+
+
+def looks_like_percentages(correction: Mapping[str, float]) -> bool:
+    """
+    Whether a correction looks like label-dist's percentages written by mistake: at
+    least two labels, some value above 1, and the values add up to 100.
+
+    :param correction: label -> value
+    :type correction: dict
+    :return: True if it looks like percentages
+    :rtype: bool
+    """
+    if (len(correction) < 2) or (max(correction.values()) <= 1.0):
+        return False
+    return math.isclose(sum(correction.values()), PERCENT_TOTAL, rel_tol=1e-9)
 
 
 def check_probability(option: str, value: float) -> float:

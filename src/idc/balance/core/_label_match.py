@@ -70,8 +70,15 @@ MAX_LABELS_LISTED = 20
 """ How many labels a warning lists at most; the rest are counted. """
 
 
+ABSENT_FROM_STREAM = "no record has this label"
+""" What unmatched_lines says of a file label that is not in the stream. """
+
+ABSENT_FROM_FILE = "not in the file"
+""" What unmatched_lines says of a stream label that is not in the file. """
+
+
 def unmatched_lines(unmatched: Mapping[str, Optional[Tuple[str, str]]],
-                    max_listed: int = MAX_LABELS_LISTED) -> List[str]:
+                    max_listed: int = MAX_LABELS_LISTED, absent: str = ABSENT_FROM_STREAM) -> List[str]:
     """
     Describes the labels that never occurred, one line each, the first max_listed of them
     (labels with a near match first), then how many more there are.
@@ -80,6 +87,8 @@ def unmatched_lines(unmatched: Mapping[str, Optional[Tuple[str, str]]],
     :type unmatched: dict
     :param max_listed: how many labels to list at most
     :type max_listed: int
+    :param absent: what to say of a label that is missing, e.g. ABSENT_FROM_STREAM
+    :type absent: str
     :return: the lines
     :rtype: list
     """
@@ -87,10 +96,10 @@ def unmatched_lines(unmatched: Mapping[str, Optional[Tuple[str, str]]],
     ordered = sorted(unmatched.items(), key=lambda pair: pair[1] is None)
     for label, near in ordered[:max_listed]:
         if near is None:
-            result.append("%r: no record has this label" % label)
+            result.append("%r: %s" % (label, absent))
         else:
-            result.append("%r: no record has this label, but %r differs from it only by %s (labels are compared "
-                          "exactly)" % (label, near[0], near[1]))
+            result.append("%r: %s, but %r differs from it only by %s (labels are compared exactly)"
+                          % (label, absent, near[0], near[1]))
     if len(ordered) > max_listed:
         result.append("... and %d more label(s)" % (len(ordered) - max_listed))
     return result

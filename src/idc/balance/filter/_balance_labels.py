@@ -12,7 +12,8 @@ from idc.balance.core import (read_correction, read_counts, check_probability, c
                               mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
                               DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
                               check_target_copies, correction_copies, target_copies, check_path, check_seed,
-                              unmatched_labels, unmatched_lines, COPY_MARKER)
+                              unmatched_labels, unmatched_lines, COPY_MARKER, looks_like_percentages,
+                              ABSENT_FROM_FILE)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -84,6 +85,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._escaper: Optional[NameEscaper] = None
         self._unlabeled = 0
+        self._default = DEFAULT_PROBABILITY
         self._check_arguments()
 
     def name(self) -> str:
@@ -218,6 +220,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self._unlabeled = 0
+        self._default = default
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if can_copy else None
         self._sampler = sampler
@@ -280,6 +283,10 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         path = self._correction_path
         correction = read_correction(path)
         check_correction_copies(correction, self._max_copies, "%s '%s'" % (CORRECTION_FILE, path))
+        if looks_like_percentages(correction):
+            self.logger().warning("%s '%s': the values add up to 100: is it a percentages file (label-dist -t "
+                                  "percentages)? A correction is a keep probability or an expected number of "
+                                  "outputs per record (label-dist -t label-balance-correction)" % (CORRECTION_FILE, path))
         self.logger().info("Read label correction for %d label(s) from: %s" % (len(correction), path))
         return correction
 
@@ -393,6 +400,12 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 result.append("%s '%s': %d label(s) never occurred in the stream:\n%s"
                               % (CORRECTION_FILE, self._correction_path, len(unmatched),
                                  "\n".join(unmatched_lines(unmatched))))
+            missing = unmatched_labels(seen, self._correction)
+            if (len(self._correction) > 0) and (len(missing) > 0) and not isinstance(self._sampler, ExactSampler):
+                result.append("%d label(s) of the stream are not in %s '%s' and were decided with the default "
+                              "probability %s (-p):\n%s"
+                              % (len(missing), CORRECTION_FILE, self._correction_path, self._default,
+                                 "\n".join(unmatched_lines(missing, absent=ABSENT_FROM_FILE))))
         if isinstance(self._sampler, ExactSampler):
             unmatched = unmatched_labels(self._counts, seen)
             if len(unmatched) > 0:
