@@ -212,10 +212,31 @@ def test_an_interrupted_run_writes_no_partial_distribution(tmp_path, caplog):
                 session=new_session())
     assert not out.exists()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == ['the run was interrupted (Ctrl-C) after 5 record(s) reached this filter: the distribution is '
-                      'incomplete and was not output; the partial result was:\n{\n  "a": 3,\n  "b": 2\n}\n']
+    assert errors == ["a Ctrl-C arrived during the run (5 record(s) had reached this filter): the run stopped early, "
+                      "or, with two or more filters (seppl's MultiFilter), went on after dropping the record in "
+                      "progress; the distribution may not describe the data, so it was not output; it was:\n"
+                      '{\n  "a": 3,\n  "b": 2\n}\n']
     # the previous handler is back
     assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_a_sigint_handled_by_the_caller_does_not_withhold_the_result(tmp_path):
+    # the caller handles SIGINT itself (the run goes on): the distribution is complete and written
+    import signal
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        def records():
+            for i, record in enumerate(ic_records(["a", "b"] * 2)):
+                if i == 1:
+                    os.kill(os.getpid(), signal.SIGINT)
+                yield record
+        out = tmp_path / "counts.txt"
+        execute(ListReader(records()), [LabelDistribution(output_file=str(out))], ListWriter(), session=new_session())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert received == [signal.SIGINT]
+    assert out.read_text() == "a: 2\nb: 2\n"
 
 
 def test_two_filters_of_one_run_cannot_write_the_same_file(tmp_path, caplog):
@@ -223,13 +244,21 @@ def test_two_filters_of_one_run_cannot_write_the_same_file(tmp_path, caplog):
     # at initialize (its result would silently replace the first's); after the run the
     # file is free again
     out = str(tmp_path / "counts.json")
+    session = new_session()
     first = LabelDistribution(output_file=out)
+    first.session = session
     first.initialize()
+    second = LabelDistribution(output_file=str(tmp_path / "." / "counts.json"))
+    second.session = session
     with pytest.raises(BalanceError) as e:
-        LabelDistribution(output_file=str(tmp_path / "." / "counts.json")).initialize()
+        second.initialize()
     assert "another filter of this run writes this file too" in str(e.value)
+    # a filter of another session (another run) is not held up by a run that was never finalized
+    other = LabelDistribution(output_file=out)
+    other.session = new_session()
+    other.initialize()
+    other.finalize()
     first.finalize()
-    second = LabelDistribution(output_file=out)
     second.initialize()
     second.finalize()
 
@@ -257,3 +286,103 @@ def test_stream_labels_missing_from_the_correction_are_warned_about(tmp_path, ca
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == ["2 label(s) of the stream are not in label correction file '%s' and were decided with the "
                         "default probability 1.0 (-p):\n'Dog': not in the file\n'bird': not in the file" % corr]
+
+
+def jpeg_dataset(root: Path, names) -> Path:
+    """ One label folder 'cat' with noisy JPEGs (re-encoding them would change pixels). """
+    import numpy as np
+    folder = root / "cat"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for name in names:
+        Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(folder / name, quality=95)
+    return root
+
+
+@pytest.mark.parametrize("before", ["discard-invalid-images", "rgb-to-grayscale"])
+def test_copies_are_written_exactly_like_their_original(tmp_path, before):
+    # a filter before balancing decodes the image (and rgb-to-grayscale changes it): each
+    # copy's file must have the very bytes the writer wrote for its original, whatever idc's
+    # writer does with the original (copy the source file, or encode the changed image)
+    from idc.filter import DiscardInvalidImages, RGBToGrayscale
+    src = jpeg_dataset(tmp_path / "in", ["c1.jpg", "c2.jpg"])
+    corr = write_json(tmp_path / "c.json", {"cat": 3.0})
+    first = DiscardInvalidImages() if before == "discard-invalid-images" else RGBToGrayscale()
+    execute(SubDirReader(source=[str(src)]), [first, BalanceLabels(label_correction=corr, seed=1)],
+            SubDirWriter(output_dir=str(tmp_path / "out")), session=new_session())
+    out = tmp_path / "out" / "cat"
+    assert sorted(p.name for p in out.iterdir()) == ["c1.jpg", "c1~1.jpg", "c1~2.jpg", "c2.jpg", "c2~1.jpg",
+                                                    "c2~2.jpg"]
+    for stem in ["c1", "c2"]:
+        original = (out / (stem + ".jpg")).read_bytes()
+        assert (out / (stem + "~1.jpg")).read_bytes() == original
+        assert (out / (stem + "~2.jpg")).read_bytes() == original
+    if before == "discard-invalid-images":
+        assert (out / "c1.jpg").read_bytes() == (src / "cat" / "c1.jpg").read_bytes()
+
+
+def test_escaped_records_keep_their_bytes_and_the_input_record_is_not_changed(tmp_path):
+    # 'k~1.jpg' is written as 'k~~1.jpg' with the input file's bytes, also when an earlier
+    # filter loaded the image; the record the reader made is not renamed (a tee branch or the
+    # caller may hold it)
+    from idc.filter import DiscardInvalidImages
+    src = jpeg_dataset(tmp_path / "in", ["k~1.jpg", "d0.jpg"])
+    corr = write_json(tmp_path / "c.json", {"cat": 2.0})
+    execute(SubDirReader(source=[str(src)]), [DiscardInvalidImages(), BalanceLabels(label_correction=corr, seed=1)],
+            SubDirWriter(output_dir=str(tmp_path / "out")), session=new_session())
+    out = tmp_path / "out" / "cat"
+    assert (out / "k~~1.jpg").read_bytes() == (src / "cat" / "k~1.jpg").read_bytes()
+    assert (out / "k~~1~1.jpg").read_bytes() == (src / "cat" / "k~1.jpg").read_bytes()
+    record = ImageClassificationData(image_name="k~1.jpg", data=jpeg_bytes(1), annotation="cat")
+    out_records = run_pipeline([record], [BalanceLabels(label_correction=corr, seed=1)])
+    assert record.image_name == "k~1.jpg"
+    assert [r.image_name for r in out_records] == ["k~~1.jpg", "k~~1~1.jpg"]
+
+
+def test_copies_know_their_format_and_size(tmp_path):
+    # a record read from a file (no bytes yet): its copies' format and size come from the
+    # bytes' header, never from a file of the copy's name (which does not exist)
+    src = jpeg_dataset(tmp_path / "in", ["c1.jpg"])
+    corr = write_json(tmp_path / "c.json", {"cat": 2.0})
+    f = BalanceLabels(label_correction=corr, seed=1)
+    f.initialize()
+    out = f.process(ImageClassificationData(source=str(src / "cat" / "c1.jpg"), annotation="cat"))
+    copy = out[1]
+    assert copy.image_name == "c1~1.jpg"
+    assert copy.image_format == "JPEG"
+    assert copy.image_size == (32, 24)
+    f.finalize()
+
+
+def test_copies_are_the_record_as_it_was_decided(tmp_path):
+    # a later filter changes the original's metadata in place before the (lazy) copies are
+    # made: the copies still carry the metadata the original had when it was decided
+    corr = write_json(tmp_path / "c.json", {"a": 3.0})
+    records = ic_records(["a"])
+    records[0].set_metadata({"history": []})
+
+    from seppl.io import StreamFilter
+
+    class Tag(StreamFilter):
+        def name(self):
+            return "tag"
+
+        def description(self):
+            return "Appends to the history in place."
+
+        def accepts(self):
+            return [ImageClassificationData]
+
+        def generates(self):
+            return [ImageClassificationData]
+
+        def _do_process_stream(self, data):
+            for item in (data if isinstance(data, list) else [data]):
+                item.get_metadata()["history"].append("tag")
+                self._stream_output.append(item)
+
+        def _do_process(self, data):
+            raise NotImplementedError()
+
+    out = run_pipeline(records, [BalanceLabels(label_correction=corr, seed=1), Tag()])
+    assert [r.get_metadata()["history"] for r in out] == [["tag"], ["tag"], ["tag"]]

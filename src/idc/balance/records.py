@@ -4,13 +4,15 @@ for oversampling is named and marked. This is the only place that knows how idc
 stores labels and names in its data types.
 """
 import copy
+import io
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from idc.balance.core import BalanceError, COPY_MARKER, check_names, check_text, copy_name_parts, escape_name, needs_escape
-from idc.api import image_to_bytesio, ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
+from PIL import Image
+from idc.api import jpeg_quality, ImageData, ImageClassificationData, ObjectDetectionData, ImageSegmentationData
 
 
 def classification_label(item: ImageClassificationData) -> Optional[str]:
@@ -96,24 +98,33 @@ def _read_source(item: ImageData) -> bytes:
         raise BalanceError("image '%s': cannot read: %s" % (item.source, e.strerror or e)) from e
 
 
-def _image_bytes(item: ImageData) -> Optional[bytes]:
+def _written_bytes(item: ImageData) -> Optional[bytes]:
     """
-    Returns bytes that stand for the record's image as it is now: the decoded image
-    encoded once (a filter before this one may have changed it), else the record's
-    bytes, else its source file's bytes; None if the decoded image has no format.
+    Returns the bytes that idc's writers would write for the record (ImageData.save_image):
+    its source file's when it has no bytes of its own and the file exists (even if an
+    earlier filter decoded the image), else its decoded image encoded as save_image
+    encodes it (the format of the name's extension, idc's JPEG quality only for JPEG
+    images), else its bytes. None if there are none, or the name's extension has no format.
 
     :raises BalanceError: if the source cannot be read or the image cannot be encoded
     """
-    # idc keeps the decoded image, its format and the bytes in these attributes; reading the image property
-    # would load the image and reset the record's name to its source file's name
+    # idc keeps the bytes and the decoded image in these attributes; reading the image property would load
+    # the image and reset the record's name to its source file's name
+    if (item._data is None) and (item.source is not None) and os.path.exists(item.source):
+        return _read_source(item)
     if item._image is not None:
-        image_format = item._image_format or item._image.format
+        image_format = Image.registered_extensions().get(os.path.splitext(item.image_name or "")[1].lower())
         if image_format is None:
             return None
+        buffer = io.BytesIO()
         try:
-            return image_to_bytesio(item._image, image_format).getvalue()
+            if item._image.format == "JPEG":
+                item._image.save(buffer, format=image_format, quality=jpeg_quality())
+            else:
+                item._image.save(buffer, format=image_format)
         except (OSError, ValueError, KeyError) as e:
             raise BalanceError("image '%s': cannot encode as %s: %s" % (item.image_name, image_format, e)) from e
+        return buffer.getvalue()
     if item._data is not None:
         return item._data
     if item.source is not None:
@@ -121,66 +132,71 @@ def _image_bytes(item: ImageData) -> Optional[bytes]:
     return None
 
 
-def _renamed_source(item: ImageData, name: Optional[str]) -> Optional[str]:
+def _header(data: bytes) -> Tuple[Optional[str], Optional[Tuple[int, int]]]:
     """
-    Returns the source path of a renamed record or a copy: the file of its new name in
-    its original's folder. idc's writers refuse to write a record over its own source
-    file, so writing the output into the input folder cannot overwrite an input image
-    that happens to have that name.
+    Returns the format and size of encoded image bytes from their header (nothing is
+    decoded); (None, None) if Pillow does not recognize them.
     """
-    if (item.source is None) or (name is None):
-        return None
-    return os.path.join(os.path.dirname(item.source), name)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format, image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None, None
 
 
-def rename_record(item: ImageData, name: str):
+class RecordSnapshot:
     """
-    Renames a record so that the name survives the filters after this one. idc loads
-    the image of a record that only has a source file lazily, and when it does it resets
-    the name to the source file's name: a new name would be undone by any later filter
-    that looks at the image (augmentation, discard-invalid-images). With the file's
-    bytes in the record the image is loaded from them and the name stays; the source
-    becomes the file of the new name (see :func:`_renamed_source`).
-
-    :param item: the record
-    :type item: ImageData
-    :param name: the new name
-    :type name: str
-    :raises BalanceError: if the source file cannot be read
+    What the copies of a record (and its renamed stand-in) are made from, taken once,
+    when the record is decided: the bytes a writer would write for it, their format and
+    size, and its metadata and annotation. Copies made later from the snapshot are the
+    record as it was then, whatever later filters do to the original in place, and all
+    of them share the same bytes (never a decoded image each). A copy's source is the
+    file of its own name in the original's folder: idc's writers refuse to write a
+    record over its source file, so writing the output into the input folder cannot
+    overwrite an input image that has that name. With bytes of its own, a copy keeps its
+    name when a later filter loads the image (idc resets the name of a record whose image
+    it loads from the source file).
     """
-    if (item._data is None) and (item._image is None) and (item.source is not None):
-        item._data = _read_source(item)
-    if item.source is not None:
-        item._source = _renamed_source(item, name)
-    item.image_name = name
+    __slots__ = ("item", "data", "image_format", "image_size", "metadata", "annotation", "folder")
 
+    def __init__(self, item: ImageData):
+        """
+        :param item: the record
+        :type item: ImageData
+        :raises BalanceError: if the image cannot be read or encoded
+        """
+        self.item = item
+        self.data = _written_bytes(item)
+        self.image_format, self.image_size = (None, None) if self.data is None else _header(self.data)
+        self.metadata = copy.deepcopy(item.get_metadata())
+        self.annotation = copy.deepcopy(item.annotation)
+        self.folder = None if item.source is None else os.path.dirname(item.source)
 
-def copy_record(item: ImageData, name: Optional[str], number: int, data: Optional[bytes]) -> ImageData:
-    """
-    Makes a copy of a record for oversampling: a real, independent record with the given
-    image name, the copy number in the metadata field COPY_FIELD, and the given image
-    bytes (shared by all copies of the record, see :class:`PendingCopies`); its source
-    is the file of its name in the original's folder (see :func:`_renamed_source`).
+    def record(self, name: Optional[str], number: Optional[int] = None) -> ImageData:
+        """
+        Makes a new record from the snapshot.
 
-    :param item: the original record
-    :type item: ImageData
-    :param name: the copy's image name (see :func:`idc.balance.core.copy_name`), None to keep the original's
-    :type name: str
-    :param number: the copy number, from 1
-    :type number: int
-    :param data: the image bytes, None to let idc's duplicate() copy the decoded image
-    :type data: bytes
-    :return: the copy
-    :rtype: ImageData
-    """
-    metadata = item.get_metadata()
-    metadata = dict() if metadata is None else copy.deepcopy(metadata)
-    metadata[COPY_FIELD] = number
-    if data is None:
-        return item.duplicate(name=name, metadata=metadata)
-    return type(item)(source=_renamed_source(item, name), image_name=name, data=data, image=None,
-                      image_format=item._image_format, image_size=item._image_size, metadata=metadata,
-                      annotation=copy.deepcopy(item.annotation))
+        :param name: its image name, None to keep the original's
+        :type name: str
+        :param number: the copy number (stored in the metadata field COPY_FIELD), None for a renamed stand-in
+        :type number: int
+        :return: the record
+        :rtype: ImageData
+        """
+        metadata = copy.deepcopy(self.metadata)
+        if number is not None:
+            if metadata is None:
+                metadata = dict()
+            metadata[COPY_FIELD] = number
+        if self.data is None:
+            # nothing to share (no image, or a decoded image whose name has no format): idc's own copy
+            return self.item.duplicate(name=name, metadata=metadata, annotation=copy.deepcopy(self.annotation))
+        source = None
+        if (self.folder is not None) and (name is not None) and (self.image_format is not None):
+            source = os.path.join(self.folder, name)
+        return type(self.item)(source=source, image_name=name, data=self.data, image=None,
+                               image_format=self.image_format, image_size=self.image_size, metadata=metadata,
+                               annotation=copy.deepcopy(self.annotation))
 
 
 class PendingCopies:
@@ -188,12 +204,11 @@ class PendingCopies:
     The copies of one record that are still to be output. They are made one at a time,
     when the pipeline asks for the next record, so that in a plain pipeline a record
     with a million copies holds one copy in memory at a time. Every copy costs the same
-    and holds little: the image bytes are read or encoded once and shared by all copies
-    (never a decoded image per copy), which matters where the framework does hold all
-    copies of a record at once (seppl's MultiFilter, which idc-convert uses for two or
-    more filters).
+    and holds little (see :class:`RecordSnapshot`), which matters where the framework
+    does hold all copies of a record at once (seppl's MultiFilter, which idc-convert uses
+    for two or more filters).
     """
-    __slots__ = ("item", "data", "prefix", "suffix", "number", "last")
+    __slots__ = ("snapshot", "prefix", "suffix", "number", "last")
 
     def __init__(self, item: ImageData, name: Optional[str], copies: int):
         """
@@ -205,9 +220,7 @@ class PendingCopies:
         :type copies: int
         :raises BalanceError: if the image cannot be read or encoded
         """
-        self.item = item
-        self.data = _image_bytes(item)
-        """ the image bytes, shared by all copies """
+        self.snapshot = RecordSnapshot(item)
         self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
         self.number = 0
         self.last = copies
@@ -221,8 +234,8 @@ class PendingCopies:
         """
         self.number += 1
         number = self.number
-        return copy_record(self.item, None if self.prefix is None else "%s%d%s" % (self.prefix, number, self.suffix),
-                           number, self.data)
+        return self.snapshot.record(None if self.prefix is None else "%s%d%s" % (self.prefix, number, self.suffix),
+                                    number)
 
     @property
     def done(self) -> bool:
@@ -244,25 +257,28 @@ class NameEscaper:
         self.example: Optional[str] = None
         """ the first name that was escaped """
 
-    def escape(self, item: ImageData, name: Optional[str] = None) -> Optional[str]:
+    def escape(self, item: ImageData, name: Optional[str] = None) -> ImageData:
         """
-        Renames the record if its name contains the copy marker.
+        Returns the record to output in place of the input: the input itself if its name
+        has no copy marker, else a new record with the escaped name (see
+        :class:`RecordSnapshot`); the input record is never changed (other branches of
+        the pipeline may hold it).
 
         :param item: the record
         :type item: ImageData
         :param name: the record's image name if already known, None to look it up
         :type name: str
-        :return: the name before escaping (the one its copies are named after)
-        :rtype: str
+        :return: the record to output
+        :rtype: ImageData
         """
         if name is None:
             name = item.image_name
-        if (name is not None) and needs_escape(name):
-            rename_record(item, escape_name(name))
-            self.escaped += 1
-            if self.example is None:
-                self.example = name
-        return name
+        if (name is None) or not needs_escape(name):
+            return item
+        self.escaped += 1
+        if self.example is None:
+            self.example = name
+        return RecordSnapshot(item).record(escape_name(name))
 
     def warning(self) -> Optional[str]:
         """

@@ -340,7 +340,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             if escaper is not None:
                 name = item.image_name
                 if (name is not None) and (COPY_MARKER in name):
-                    escaper.escape(item, name)
+                    item = escaper.escape(item, name)
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue

@@ -416,9 +416,10 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             try:
                 text = self._format(counts_by_group)
                 if interrupted:
-                    raise BalanceError("the run was interrupted (Ctrl-C) after %d record(s) reached this filter: the "
-                                       "distribution is incomplete and was not output; the partial result was:\n%s"
-                                       % (self._records, text))
+                    raise BalanceError("a Ctrl-C arrived during the run (%d record(s) had reached this filter): the run "
+                                       "stopped early, or, with two or more filters (seppl's MultiFilter), went on after "
+                                       "dropping the record in progress; the distribution may not describe the data, so "
+                                       "it was not output; it was:\n%s" % (self._records, text))
                 self._write(text)
                 if self._plot_path is not None:
                     self._draw(counts_by_group)

@@ -14,9 +14,9 @@ from typing import Optional
 class InterruptWatch:
     """
     Counts the SIGINTs (Ctrl-C) the process receives while at least one filter watches,
-    and passes each on to the handler that was there before (normally the one that raises
-    KeyboardInterrupt). Only the main thread can handle signals; elsewhere nothing is
-    watched (and :meth:`start` says so).
+    and passes each on to Python's handler, which raises KeyboardInterrupt. Only where
+    that handler is installed (not where the caller ignores or handles SIGINT itself), and
+    only in the main thread (elsewhere :meth:`start` returns None).
     """
 
     def __init__(self):
@@ -29,12 +29,7 @@ class InterruptWatch:
 
     def _handle(self, signum, frame):
         self.count += 1
-        previous = self._previous
-        if callable(previous):
-            previous(signum, frame)
-        else:
-            # SIG_DFL (or a handler not set from Python): stop the run as Python's default handler would
-            raise KeyboardInterrupt
+        self._previous(signum, frame)
 
     def start(self) -> Optional[int]:
         """
@@ -48,8 +43,9 @@ class InterruptWatch:
         with self._lock:
             if self._users == 0:
                 previous = signal.getsignal(signal.SIGINT)
-                # where interrupts are ignored, nothing can interrupt the run: nothing to install
-                self._installed = previous != signal.SIG_IGN
+                # only Python's own handler turns Ctrl-C into a KeyboardInterrupt that stops the run; where
+                # interrupts are ignored or handled by the caller, nothing interrupts the run: nothing to watch
+                self._installed = previous is signal.default_int_handler
                 if self._installed:
                     self._previous = previous
                     signal.signal(signal.SIGINT, self._handle)
@@ -91,16 +87,17 @@ class OutputClaims:
 
     def claim(self, path: str, owner) -> Optional[object]:
         """
-        Claims a result file for a filter.
+        Claims a result file for a filter. A claim of a filter of another session (an
+        earlier run that was never finalized, say) gives way.
 
         :param path: the file
         :type path: str
         :param owner: the filter
-        :return: the other filter that claimed the file, None if the claim succeeded
+        :return: the other filter of the same session that claimed the file, None if the claim succeeded
         """
         key = self._key(path)
         other = self._claims.get(key)
-        if (other is not None) and (other is not owner):
+        if (other is not None) and (other is not owner) and (other.session is owner.session):
             return other
         self._claims[key] = owner
         return None
