@@ -132,23 +132,36 @@ def _written_bytes(item: ImageData) -> Optional[bytes]:
     return None
 
 
-def _header(data: bytes) -> Tuple[Optional[str], Optional[Tuple[int, int]]]:
+IMAGE_SIGNATURES = [
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"BM", "BMP"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+]
+""" The leading bytes of the image formats idc writes, and their Pillow names. """
+
+
+def _image_format(data: bytes) -> Optional[str]:
     """
-    Returns the format and size of encoded image bytes from their header (nothing is
-    decoded); (None, None) if Pillow does not recognize them.
+    Returns the format of encoded image bytes from their first bytes (what idc checks
+    too; a full header parse would cost more than making the copies), None if unknown.
     """
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.format, image.size
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None, None
+    for signature, name in IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return name
+    if (data[:4] == b"RIFF") and (data[8:12] == b"WEBP"):
+        return "WEBP"
+    return None
 
 
 class RecordSnapshot:
     """
     What the copies of a record (and its renamed stand-in) are made from, taken once,
-    when the record is decided: the bytes a writer would write for it, their format and
-    size, and its metadata and annotation. Copies made later from the snapshot are the
+    when the record is decided: the bytes a writer would write for it, their format (and
+    size, where idc can tell it), and its metadata and annotation. Copies made later from the snapshot are the
     record as it was then, whatever later filters do to the original in place, and all
     of them share the same bytes (never a decoded image each). A copy's source is the
     file of its own name in the original's folder: idc's writers refuse to write a
@@ -167,7 +180,11 @@ class RecordSnapshot:
         """
         self.item = item
         self.data = _written_bytes(item)
-        self.image_format, self.image_size = (None, None) if self.data is None else _header(self.data)
+        self.image_format = None if self.data is None else _image_format(self.data)
+        self.image_size = item._image_size
+        if (self.image_size is None) and (item._data is None) and (item.source is not None):
+            # idc reads the size from the file's header (from bytes it cannot: imagesize.get(bytes) gives -1, -1)
+            self.image_size = item.image_size
         self.metadata = copy.deepcopy(item.get_metadata())
         self.annotation = copy.deepcopy(item.annotation)
         self.folder = None if item.source is None else os.path.dirname(item.source)
