@@ -189,7 +189,7 @@ class RecordSnapshot:
         self.annotation = copy.deepcopy(item.annotation)
         self.folder = None if item.source is None else os.path.dirname(item.source)
 
-    def record(self, name: Optional[str], number: Optional[int] = None) -> ImageData:
+    def record(self, name: Optional[str], number: Optional[int] = None, last: bool = True) -> ImageData:
         """
         Makes a new record from the snapshot.
 
@@ -197,23 +197,27 @@ class RecordSnapshot:
         :type name: str
         :param number: the copy number (stored in the metadata field COPY_FIELD), None for a renamed stand-in
         :type number: int
+        :param last: whether no more records are made from the snapshot (the last one gets the snapshot's own
+                     metadata and annotation instead of copies of them)
+        :type last: bool
         :return: the record
         :rtype: ImageData
         """
-        metadata = copy.deepcopy(self.metadata)
+        metadata = self.metadata if last else copy.deepcopy(self.metadata)
+        annotation = self.annotation if last else copy.deepcopy(self.annotation)
         if number is not None:
             if metadata is None:
                 metadata = dict()
             metadata[COPY_FIELD] = number
         if self.data is None:
             # nothing to share (no image, or a decoded image whose name has no format): idc's own copy
-            return self.item.duplicate(name=name, metadata=metadata, annotation=copy.deepcopy(self.annotation))
+            return self.item.duplicate(name=name, metadata=metadata, annotation=annotation)
         source = None
         if (self.folder is not None) and (name is not None) and (self.image_format is not None):
             source = os.path.join(self.folder, name)
         return type(self.item)(source=source, image_name=name, data=self.data, image=None,
                                image_format=self.image_format, image_size=self.image_size, metadata=metadata,
-                               annotation=copy.deepcopy(self.annotation))
+                               annotation=annotation)
 
 
 class PendingCopies:
@@ -252,7 +256,7 @@ class PendingCopies:
         self.number += 1
         number = self.number
         return self.snapshot.record(None if self.prefix is None else "%s%d%s" % (self.prefix, number, self.suffix),
-                                    number)
+                                    number, number >= self.last)
 
     @property
     def done(self) -> bool:
