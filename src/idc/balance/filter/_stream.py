@@ -52,16 +52,8 @@ class LazyOutputFilter(StreamFilter):
 
     def __init__(self, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         super().__init__(logger_name=logger_name, logging_level=logging_level)
+        self._output_queue = self._stream_output
         self._output_pos = 0
-
-    def process_stream(self, data):
-        """
-        Filters the data (see StreamFilter.process_stream); starts a fresh output queue.
-
-        :param data: the data to filter
-        """
-        self._output_pos = 0
-        super().process_stream(data)
 
     def has_output(self) -> bool:
         """
@@ -70,7 +62,12 @@ class LazyOutputFilter(StreamFilter):
         :return: True if output can be collected
         :rtype: bool
         """
-        return self._output_pos < len(self._stream_output)
+        queue = self._stream_output
+        if queue is not self._output_queue:
+            # the framework started a new queue (process_stream, initialize, finalize)
+            self._output_queue = queue
+            self._output_pos = 0
+        return self._output_pos < len(queue)
 
     def output(self) -> Optional[Any]:
         """
@@ -79,6 +76,9 @@ class LazyOutputFilter(StreamFilter):
         :return: the record, None if there is none
         """
         queue = self._stream_output
+        if queue is not self._output_queue:
+            self._output_queue = queue
+            self._output_pos = 0
         pos = self._output_pos
         if pos >= len(queue):
             return None
@@ -91,9 +91,9 @@ class LazyOutputFilter(StreamFilter):
         pos += 1
         if pos >= len(queue):
             # all handed out: a fresh queue drops the references at once
-            self._stream_output = []
-            self._output_pos = 0
+            queue = self._stream_output = self._output_queue = []
+            pos = 0
         else:
             queue[pos - 1] = None
-            self._output_pos = pos
+        self._output_pos = pos
         return result
