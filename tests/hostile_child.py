@@ -3,10 +3,10 @@ Child process of tests/test_hostile_inputs.py: runs one pipeline through the rea
 framework (seppl's execute) in a process of its own, so that the parent can run it
 under a memory limit (RLIMIT_AS, set by the parent before exec) and a timeout.
 
-    python hostile_child.py million CORRECTION_FILE COPIES
+    python hostile_child.py million CORRECTION_FILE OUTPUTS
 
 runs ONE in-memory image classification record through balance-labels-ic with the
-given correction file and --max_copies COPIES into a writer that only counts (it keeps
+given correction file and --max_copies OUTPUTS into a writer that only counts (it keeps
 no record), and prints one JSON line: the records written, how many of them did not
 have the expected name and copy number, the peak resident memory (KB) before and after
 the run, and the seconds the run took.

@@ -250,7 +250,7 @@ def jobs(tmp_path_factory):
                                "--target", "1000000000", "to-subdir-ic", "-o", "out"], limit_memory=True)
     write_json(root / "corr_million.json", {"a": COPIES + 1})
     start("million_copies", [sys.executable, HERE / "hostile_child.py", "million", root / "corr_million.json",
-                             COPIES], limit_memory=True)
+                             COPIES + 1], limit_memory=True)
     # copy names on real files
     marker = make_marker_dataset(root / "marker")
     write_json(root / "corr_3.json", {"a": 3})
@@ -294,7 +294,7 @@ D5000 = "9" * 5000
 BAD_CORRECTION_FILES = [
     # id, file text, parts of the message after "label correction file '<path>'"
     ("1e308", '{"a": 1e308}',
-     ["label 'a': value 1e+308 asks for up to about 10^308 copies of each record, more than --max_copies 1000 "
+     ["label 'a': value 1e+308 asks for up to about 10^308 outputs of each record, more than --max_copies 1000 "
       "allows (raise --max_copies if you mean it)"]),
     ("400-digits", '{"a": %s}' % D400, ["label 'a': value %s is too large" % D400]),
     ("5000-digits", '{"a": %s}' % D5000,
@@ -431,31 +431,31 @@ def test_empty_correction_object_is_accepted_with_warning_at_finalize(tmp_path, 
 
 
 def test_exact_target_a_billion_is_refused_naming_counts_label_and_max_copies(tmp_path, caplog):
-    """Refused: 3 records of 'a' cannot become a billion without 333333333 copies each."""
+    """Refused: 3 records of 'a' cannot become a billion without 333333334 outputs each."""
     path = write_json(tmp_path / "counts.json", {"a": 3, "b": 2})
     assert_refused(BalanceLabels(mode="exact", label_counts=path, target=1000000000, seed=1), caplog,
                    "label counts file '%s': label 'a': 3 record(s) with target 1000000000 (option --target 1000000000) "
-                   "need up to 333333333 copies of each record, more than --max_copies 1000 allows" % path)
+                   "need up to 333333334 outputs of each record, more than --max_copies 1000 allows" % path)
 
 
-def test_correction_1001_is_exactly_the_default_copy_limit(tmp_path):
-    """Accepted: correction 1001 means 1001 outputs = the record + 1000 copies, which the default
-    --max_copies 1000 allows ('at most 1 + --max_copies' outputs)."""
-    path = write_json(tmp_path / "corr.json", {"a": 1001})
+def test_correction_1000_is_exactly_the_default_copy_limit(tmp_path):
+    """Accepted: correction 1000 means 1000 outputs = the record + 999 copies, which the default
+    --max_copies 1000 allows (the limit counts outputs, the record itself included)."""
+    path = write_json(tmp_path / "corr.json", {"a": 1000})
     out = run_pipeline(ic_records(["a"]), [BalanceLabels(label_correction=path, seed=1)])
-    assert len(out) == 1001
-    assert out[-1].image_name == "img0000000~1000.jpg"
+    assert len(out) == 1000
+    assert out[-1].image_name == "img0000000~999.jpg"
 
 
-def test_correction_above_1001_is_refused_by_the_default_copy_limit(tmp_path, caplog):
-    """Refused: 1001.5 needs up to 1001 copies of a record, one more than --max_copies 1000."""
-    path = write_json(tmp_path / "corr.json", {"a": 1001.5})
+def test_correction_above_1000_is_refused_by_the_default_copy_limit(tmp_path, caplog):
+    """Refused: 1000.5 may need 1001 outputs of a record, one more than --max_copies 1000."""
+    path = write_json(tmp_path / "corr.json", {"a": 1000.5})
     assert_refused(BalanceLabels(label_correction=path, seed=1), caplog,
-                   "label correction file '%s': label 'a': value 1001.5 asks for up to 1001 copies of each record, "
+                   "label correction file '%s': label 'a': value 1000.5 asks for up to 1001 outputs of each record, "
                    "more than --max_copies 1000 allows (raise --max_copies if you mean it)" % path)
 
 
-def test_correction_above_1001_is_accepted_with_a_higher_copy_limit(tmp_path):
+def test_correction_above_1000_is_accepted_with_a_higher_copy_limit(tmp_path):
     """Accepted with max_copies=2000: each of 4 records is output 1001 or 1002 times (1001 + a coin
     with p=0.5); with seed 3 the four coins give exactly 4006 records."""
     path = write_json(tmp_path / "corr.json", {"a": 1001.5})
@@ -794,7 +794,8 @@ def test_int_as_path_is_refused(plugin, argument, option):
     ({"default_probability": "0.5"}, "option -p/--default_probability: expected a number, got str '0.5'"),
     ({"default_probability": True}, "option -p/--default_probability: expected a number, got bool True"),
     ({"default_probability": float("nan")}, "option -p/--default_probability: nan is outside [0, 1]"),
-    ({"max_copies": -1}, "option --max_copies: -1 is negative"),
+    ({"max_copies": -1}, "option --max_copies: -1 is less than 1"),
+    ({"max_copies": 0}, "option --max_copies: 0 is less than 1"),
     ({"max_copies": 1.5}, "option --max_copies: expected a whole number, got float 1.5"),
     ({"max_copies": 10 ** 10}, "option --max_copies: 10000000000 is more than 1000000000"),
     ({"mode": "exact", "label_counts": "n.json", "target": True},
@@ -805,7 +806,7 @@ def test_int_as_path_is_refused(plugin, argument, option):
     ({"mode": "exact", "label_counts": "n.json", "target": "1.5"},
      "option --target: '1.5' is not one of min, max, mean, median or a whole number"),
     ({"mode": "Exact"}, "option -m/--mode: 'Exact' is not one of: probabilistic, exact"),
-], ids=["seed-1.5", "seed-True", "seed-str", "seed-negative", "p-str", "p-True", "p-nan", "max_copies-negative",
+], ids=["seed-1.5", "seed-True", "seed-str", "seed-negative", "p-str", "p-True", "p-nan", "max_copies-negative", "max_copies-0",
         "max_copies-float", "max_copies-1e10", "target-True", "target-0", "target-2**60", "target-1.5-str",
         "mode-case"])
 def test_bad_balance_arguments_are_refused(kwargs, message):
@@ -1056,10 +1057,10 @@ def test_cli_bad_output_path_is_refused_before_any_record(jobs, name, line):
     ("exact_max_1e308", "ERROR:balance-labels-ic:label counts file '{root}/counts_1e308.json': label 'a': value 1e+308 "
                         "is more than 9007199254740992, not a number of records"),
     ("correction_1e308", "ERROR:balance-labels-ic:label correction file '{root}/corr_1e308.json': label 'a': value "
-                         "1e+308 asks for up to about 10^308 copies of each record, more than --max_copies 1000 allows "
+                         "1e+308 asks for up to about 10^308 outputs of each record, more than --max_copies 1000 allows "
                          "(raise --max_copies if you mean it)"),
     ("exact_target_1e9", "ERROR:balance-labels-ic:label counts file '{root}/counts_small.json': label 'a': 3 "
-                         "record(s) with target 1000000000 (option --target 1000000000) need up to 333333333 copies "
+                         "record(s) with target 1000000000 (option --target 1000000000) need up to 333333334 outputs "
                          "of each record, more than --max_copies 1000 allows (raise --max_copies if you mean it)"),
 ])
 def test_cli_memory_eaters_are_refused_under_rlimit(jobs, name, line):
@@ -1075,7 +1076,7 @@ def test_cli_memory_eaters_are_refused_under_rlimit(jobs, name, line):
 
 
 def test_a_million_copies_of_one_record_are_made_lazily(jobs):
-    """Accepted: correction 1000001 with --max_copies 1000000 through the Python API into a counting
+    """Accepted: correction 1000001 with --max_copies 1000001 through the Python API into a counting
     writer, under RLIMIT_AS 2 GiB: all 1000001 records arrive (original, then copies 1..10^6 with
     their names and numbers), and the peak memory grows by less than RSS_GROWTH_LIMIT_KB (see
     there: holding the copies would cost > 500 MB; made one at a time they cost nothing)."""

@@ -147,9 +147,9 @@ def test_summary_shows_copies_target_and_share(tmp_path):
 
 
 def test_copies_are_made_when_the_pipeline_asks_for_them(tmp_path):
-    # a record with 1000 copies queues two entries (the record and its pending copies),
-    # not 1001 records; the copies appear one by one, in order, with their numbers
-    path = write_json(tmp_path, {"a": 1001.0}, "corr.json")
+    # a record with 999 copies queues two entries (the record and its pending copies),
+    # not 1000 records; the copies appear one by one, in order, with their numbers
+    path = write_json(tmp_path, {"a": 1000.0}, "corr.json")
     f = BalanceLabels(label_correction=path, seed=1)
     f.initialize()
     f.process_stream(ic_records(["a"])[0])
@@ -158,15 +158,15 @@ def test_copies_are_made_when_the_pipeline_asks_for_them(tmp_path):
     while f.has_output():
         names.append(f.output().image_name)
     assert f.output() is None
-    assert names == ["img0000000.jpg"] + ["img0000000~%d.jpg" % n for n in range(1, 1001)]
+    assert names == ["img0000000.jpg"] + ["img0000000~%d.jpg" % n for n in range(1, 1000)]
     f.finalize()
 
 
 def test_copy_limit_refuses_and_can_be_raised(tmp_path):
     path = write_json(tmp_path, {"a": 1001.5}, "corr.json")
-    with pytest.raises(BalanceError, match=r"label 'a': value 1001.5 asks for up to 1001 copies .* --max_copies 1000"):
+    with pytest.raises(BalanceError, match=r"label 'a': value 1001.5 asks for up to 1002 outputs .* --max_copies 1000"):
         BalanceLabels(label_correction=path, seed=1).initialize()
-    out = run_pipeline(ic_records(["a"]), [BalanceLabels(label_correction=path, seed=1, max_copies=1001)])
+    out = run_pipeline(ic_records(["a"]), [BalanceLabels(label_correction=path, seed=1, max_copies=1002)])
     # floor(1001.5) = 1001 emissions always, a 1002nd with probability 0.5
     assert len(out) in (1001, 1002)
     assert len({r.image_name for r in out}) == len(out)

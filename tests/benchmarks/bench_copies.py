@@ -8,7 +8,7 @@ receives and keeps none of them).
 It prints three tables:
 
 1. One record, oversampled N = 10^3, 10^4, 10^5 and 10^6 times (label correction N+1,
-   --max_copies raised to N on purpose). Per setting: the copies, the wall time, the
+   --max_copies raised to N+1 outputs on purpose). Per setting: the copies, the wall time, the
    microseconds per copy, the linearity ratio time(N) / time(10^3) / (N / 10^3) (1.0 =
    exactly linear), and the peak memory. Copies are made one at a time when the pipeline
    asks for them (LazyOutputFilter + PendingCopies), so the memory should be flat in N.
@@ -216,13 +216,13 @@ def new_session():
 def ours_filter(workdir: str, copies: int):
     """
     Creates balance-labels-ic with correction copies+1 for the label (every record is output
-    with exactly that many copies) and --max_copies raised to the copies.
+    with exactly that many copies) and --max_copies raised to the outputs (copies + 1).
     """
     from idc.balance.filter import BalanceLabels
     path = os.path.join(workdir, "correction-%d.json" % copies)
     with open(path, "w") as fp:
         json.dump({LABEL: copies + 1}, fp)
-    return BalanceLabels(label_correction=path, seed=1, max_copies=copies)
+    return BalanceLabels(label_correction=path, seed=1, max_copies=copies + 1)
 
 
 def run_pipeline(records: Iterable, filter_, expected: int, on_start=None) -> float:
@@ -350,7 +350,7 @@ def main():
     print("python %s, %d cpu(s)%s" % (sys.version.split()[0], os.cpu_count() or 0, ", --quick" if args.quick else ""))
 
     print()
-    print("1. one record, N copies (balance-labels-ic, correction N+1, --max_copies N); each setting in a fresh process")
+    print("1. one record, N copies (balance-labels-ic, correction N+1, --max_copies N+1); each setting in a fresh process")
     print("%9s %8s %10s %9s %10s %12s %12s %12s"
           % ("copies", "runs", "seconds", "us/copy", "linearity", "RSS before", "peak RSS", "peak growth"))
     first = None

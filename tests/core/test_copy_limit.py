@@ -26,34 +26,37 @@ def test_target_copies_in_whole_numbers(count, target, copies):
 
 def test_default_limit_and_ceiling():
     assert DEFAULT_MAX_COPIES >= 1000
-    assert check_max_copies(0) == 0
+    assert check_max_copies(1) == 1
     assert check_max_copies(MAX_COPIES_CEILING) == MAX_COPIES_CEILING
-    for bad in [-1, MAX_COPIES_CEILING + 1, 1.5, True, "10", None]:
+    for bad in [0, -1, MAX_COPIES_CEILING + 1, 1.5, True, "10", None]:
         with pytest.raises(BalanceError, match="--max_copies"):
             check_max_copies(bad)
 
 
 def test_correction_above_the_limit_names_file_label_value_and_limit():
-    check_correction_copies({"a": 1001.0, "b": 0.5}, 1000, "label correction file 'c.json'")
+    # the limit counts outputs, the record itself included: 1000 outputs are allowed, 1000.5 may give 1001
+    check_correction_copies({"a": 1000.0, "b": 0.5}, 1000, "label correction file 'c.json'")
     with pytest.raises(BalanceError) as e:
-        check_correction_copies({"b": 0.5, "a": 1001.5}, 1000, "label correction file 'c.json'")
+        check_correction_copies({"b": 0.5, "a": 1000.5}, 1000, "label correction file 'c.json'")
     message = str(e.value)
-    for part in ["label correction file 'c.json'", "label 'a'", "1001.5", "1001 copies", "--max_copies 1000"]:
+    for part in ["label correction file 'c.json'", "label 'a'", "1000.5", "1001 outputs", "--max_copies 1000"]:
         assert part in message
 
 
 def test_huge_correction_is_refused_with_a_short_message():
     with pytest.raises(BalanceError) as e:
         check_correction_copies({"a": 1e308}, 1000, "label correction file 'c.json'")
-    assert "about 10^308 copies" in str(e.value)
+    assert "about 10^308 outputs" in str(e.value)
 
 
 def test_target_above_the_limit_names_counts_label_target_and_limit():
-    check_target_copies({"a": 10}, {"a": 10010}, 1000, "label counts file 'n.json'")
+    check_target_copies({"a": 10}, {"a": 10000}, 1000, "label counts file 'n.json'")
+    with pytest.raises(BalanceError, match="need up to 1001 outputs"):
+        check_target_copies({"a": 10}, {"a": 10001}, 1000, "label counts file 'n.json'")
     with pytest.raises(BalanceError) as e:
         check_target_copies({"a": 10, "b": 100}, {"a": 1000000000, "b": 100}, 1000, "label counts file 'n.json'",
                             "option --target 1000000000")
     message = str(e.value)
     for part in ["label counts file 'n.json'", "label 'a'", "10 record(s) with target 1000000000",
-                 "option --target 1000000000", "99999999 copies", "--max_copies 1000"]:
+                 "option --target 1000000000", "100000000 outputs", "--max_copies 1000"]:
         assert part in message

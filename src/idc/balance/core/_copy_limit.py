@@ -1,5 +1,5 @@
 """
-The copy limit: how many copies of one record a run may make. The framework hands
+The copy limit: how many times one record may be output (itself and its copies). The framework hands
 a record's outputs on together, and a correction of 1e308 or a target of a billion
 would otherwise ask for more copies than any machine can hold or any disk can take.
 Before the first record, every correction and every exact target is turned into
@@ -13,7 +13,9 @@ from ._errors import BalanceError
 from ._options import check_whole_number
 
 DEFAULT_MAX_COPIES = 1000
-""" The default limit on the copies of one record (besides the record itself). """
+""" The default limit on the outputs of one record: the most times it may be output, the record
+itself included (so 1 means no copies at all). The name is shared with the detection and
+segmentation balancers, whose --max_copies means the same. """
 
 MAX_COPIES_CEILING = 10 ** 9
 """ The largest limit that can be asked for: a billion copies of one image take hours to
@@ -22,7 +24,7 @@ write and fill a disk; beyond that no run is sane. """
 MAX_COPIES_OPTION = "--max_copies"
 """ The option (and Python argument 'max_copies') of every filter that makes copies. """
 
-MAX_COPIES_HELP = "The most copies of one record that the run may make (besides the record itself); " \
+MAX_COPIES_HELP = "The most times one record may be output, the record itself included (1: no copies); " \
                   "a correction or target that needs more is refused before the first record. " \
                   "At most %d." % MAX_COPIES_CEILING
 
@@ -52,9 +54,9 @@ def check_max_copies(value) -> int:
     :param value: the value
     :return: the limit
     :rtype: int
-    :raises BalanceError: if it is not a whole number in [0, MAX_COPIES_CEILING]
+    :raises BalanceError: if it is not a whole number in [1, MAX_COPIES_CEILING]
     """
-    return check_whole_number(MAX_COPIES_OPTION, value, 0, MAX_COPIES_CEILING)
+    return check_whole_number(MAX_COPIES_OPTION, value, 1, MAX_COPIES_CEILING)
 
 
 def correction_copies(correction: float) -> int:
@@ -91,35 +93,35 @@ def target_copies(count: int, target: int) -> int:
 
 def check_correction_copies(correction: Mapping[str, float], max_copies: int, source: str):
     """
-    Checks that no correction asks for more copies per record than the limit.
+    Checks that no correction asks for more outputs per record than the limit.
 
     :param correction: label -> correction
     :type correction: dict
-    :param max_copies: the limit
+    :param max_copies: the limit: the most outputs of one record, itself included
     :type max_copies: int
     :param source: where the correction came from, e.g. "label correction file 'c.json'"
     :type source: str
     :raises BalanceError: naming the source, the label, the value and the limit
     """
     for label, value in correction.items():
-        copies = correction_copies(value)
-        if copies > max_copies:
-            raise BalanceError("%s: label '%s': value %s asks for up to %s copies of each record, more than "
+        outputs = correction_copies(value) + 1
+        if outputs > max_copies:
+            raise BalanceError("%s: label '%s': value %s asks for up to %s outputs of each record, more than "
                                "%s %d allows (raise %s if you mean it)"
-                               % (source, label, _value(value), _amount(copies), MAX_COPIES_OPTION, max_copies,
+                               % (source, label, _value(value), _amount(outputs), MAX_COPIES_OPTION, max_copies,
                                   MAX_COPIES_OPTION))
 
 
 def check_target_copies(counts: Mapping[str, int], targets: Mapping[str, int], max_copies: int, source: str,
                         target_source: Optional[str] = None):
     """
-    Checks that no exact target asks for more copies per record than the limit.
+    Checks that no exact target asks for more outputs per record than the limit.
 
     :param counts: label -> count
     :type counts: dict
     :param targets: label -> target
     :type targets: dict
-    :param max_copies: the limit
+    :param max_copies: the limit: the most outputs of one record, itself included
     :type max_copies: int
     :param source: the counts file, for the error message, e.g. "label counts file 'n.json'"
     :type source: str
@@ -128,10 +130,10 @@ def check_target_copies(counts: Mapping[str, int], targets: Mapping[str, int], m
     :raises BalanceError: naming the source, the label, its count and target and the limit
     """
     for label, count in counts.items():
-        copies = target_copies(count, targets[label])
-        if copies > max_copies:
-            raise BalanceError("%s: label '%s': %d record(s) with target %d%s need up to %s copies of each record, "
+        outputs = target_copies(count, targets[label]) + 1
+        if outputs > max_copies:
+            raise BalanceError("%s: label '%s': %d record(s) with target %d%s need up to %s outputs of each record, "
                                "more than %s %d allows (raise %s if you mean it)"
                                % (source, label, count, targets[label],
-                                  "" if target_source is None else " (%s)" % target_source, _amount(copies),
+                                  "" if target_source is None else " (%s)" % target_source, _amount(outputs),
                                   MAX_COPIES_OPTION, max_copies, MAX_COPIES_OPTION))

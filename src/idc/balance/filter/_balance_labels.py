@@ -57,8 +57,8 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :param split_names: only balance records of these splits (others pass through untouched), None for all;
                             one name or a list
         :type split_names: str or list
-        :param max_copies: the most copies of one record the run may make; corrections or targets that need
-                           more are refused at initialize
+        :param max_copies: the most times one record may be output, itself included (1: no copies);
+                           corrections or targets that need more are refused at initialize
         :type max_copies: int
         :param logger_name: the name to use for the logger
         :type logger_name: str
@@ -119,7 +119,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                "Assumes no correction necessary if label not present in correction file. " \
                "Such a correction file for a balanced label distribution can be generated automatically " \
                "using 'label-dist'. " \
-               "Values above 1 oversample: the expected number of times a record is output, at most 1 + --max_copies; " \
+               "Values above 1 oversample: the expected number of times a record is output, at most --max_copies; " \
                "copies get image names that no input can have (cat_17.jpg -> cat_17~1.jpg; a '~' in an input's " \
                "name is doubled) and the copy number in the metadata field 'balance_copy'. " \
                "Mode 'exact' outputs exactly the target number of records per label in one pass, using the label " \
