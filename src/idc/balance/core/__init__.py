@@ -14,12 +14,14 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
                             FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
                             format_per_split, check_choice)
 from ._errors import BalanceError
-from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_label_map, check_number
+from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_json_file, read_label_map, check_number
 from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels, unmatched_lines
 from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, write_atomically, atomic_output
 from ._report import LabelTally, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
+from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
+                          signature_of, SignatureCounter, signatures_json, read_signatures)
 from ._seed import resolve_seed, create_rng
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)

@@ -51,18 +51,17 @@ def _reject_constant(path: str, what: str) -> Callable[[str], float]:
     return hook
 
 
-def read_label_map(path: str, what: str) -> Dict[str, Any]:
+def read_json_file(path: str, what: str) -> Any:
     """
-    Reads a JSON file that must contain a flat object (label -> value).
-    The values are not checked here.
+    Reads a JSON file of this package, bounded in size and number of keys per object,
+    with repeated keys, NaN and Infinity refused.
 
     :param path: the file to read
     :type path: str
     :param what: what the file is, for error messages, e.g. "label correction file"
     :type what: str
-    :return: the object, in file order
-    :rtype: dict
-    :raises BalanceError: if the file cannot be read, is not valid JSON or not an object
+    :return: the parsed JSON
+    :raises BalanceError: if the file cannot be read or is not valid JSON
     """
     try:
         raw = _read_bounded(path, MAX_LABEL_FILE_BYTES + 1)
@@ -90,6 +89,23 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
     except ValueError as e:
         # e.g. an integer with more digits than Python converts
         raise BalanceError("%s '%s': invalid JSON: %s" % (what, path, e)) from e
+    return result
+
+
+def read_label_map(path: str, what: str) -> Dict[str, Any]:
+    """
+    Reads a JSON file that must contain a flat object (label -> value).
+    The values are not checked here.
+
+    :param path: the file to read
+    :type path: str
+    :param what: what the file is, for error messages, e.g. "label correction file"
+    :type what: str
+    :return: the object, in file order
+    :rtype: dict
+    :raises BalanceError: if the file cannot be read, is not valid JSON or not an object
+    """
+    result = read_json_file(path, what)
     if not isinstance(result, dict):
         raise BalanceError("%s '%s': expected a JSON object (label -> number), got %s"
                            % (what, path, _json_type(result)))
