@@ -149,3 +149,43 @@ def test_target_only_with_correction_output():
         LabelDistribution(output_type="counts", target="max").initialize()
     with pytest.raises(BalanceError, match="option --target: 'huge' is not one of"):
         LabelDistribution(output_type="label-balance-correction", target="huge").initialize()
+
+
+def test_signatures_of_object_detection_and_segmentation_records(tmp_path):
+    # label-dist -t signatures counts images per distinct label set (objects per label within);
+    # an image without objects has the empty signature
+    from idc.balance.core import read_signatures
+
+    def od(i, labels):
+        objects = LocatedObjects()
+        for label in labels:
+            obj = LocatedObject(1, 1, 3, 3)
+            obj.metadata["type"] = label
+            objects.append(obj)
+        return ObjectDetectionData(image_name="od%d.jpg" % i, data=jpeg_bytes(i), annotation=objects)
+
+    records = [od(0, ["person", "car", "person"]), od(1, ["car", "person"]), od(2, []), od(3, ["dog"])]
+    out = tmp_path / "sig.json"
+    run_pipeline(records, [LabelDistribution(output_type="signatures", output_format="json", output_file=str(out))])
+    images, objects = read_signatures(str(out))
+    assert images == {(): 1, ("car", "person"): 2, ("dog",): 1}
+    assert objects[("car", "person")] == {"car": 2, "person": 3}
+
+    layers = {"a": np.ones((4, 4), dtype=np.uint8), "b": np.zeros((4, 4), dtype=np.uint8)}
+    seg = ImageSegmentationData(image_name="s.png", data=jpeg_bytes(5),
+                                annotation=ImageSegmentationAnnotations(["a", "b"], layers))
+    out2 = tmp_path / "sig2.json"
+    run_pipeline([seg], [LabelDistribution(output_type="signatures", output_format="json", output_file=str(out2))])
+    assert read_signatures(str(out2))[0] == {("a",): 1}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"output_type": "signatures"}, "option -t/--output_type signatures: writes its own JSON format, give "
+                                    "-f/--output_format json"),
+    ({"output_type": "signatures", "output_format": "json", "per_split": True},
+     "options -t/--output_type signatures and --per_split: cannot be combined"),
+])
+def test_signatures_options(kwargs, message):
+    with pytest.raises(BalanceError) as e:
+        LabelDistribution(**kwargs).initialize()
+    assert message in str(e.value)

@@ -9,7 +9,7 @@ from ._copy_limit import (DEFAULT_MAX_COPIES, MAX_COPIES_CEILING, MAX_COPIES_OPT
 from ._copy_names import COPY_MARKER, needs_escape, escape_name, copy_name, copy_name_parts
 from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts
 from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,
-                            OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
+                            OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPE_SIGNATURES, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
                             OUTPUT_FORMAT_JSON, OUTPUT_FORMATS, FORMAT_VERSION, FORMAT_CLASS_WEIGHTS_BY_INDEX,
                             FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
                             format_per_split, check_choice)

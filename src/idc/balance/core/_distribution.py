@@ -16,11 +16,14 @@ OUTPUT_TYPE_COUNTS = "counts"
 OUTPUT_TYPE_PERCENTAGES = "percentages"
 OUTPUT_TYPE_CORRECTION = "label-balance-correction"
 OUTPUT_TYPE_CLASS_WEIGHTS = "class-weights"
+OUTPUT_TYPE_SIGNATURES = "signatures"
+""" Images per signature (set of labels), in the JSON format of core/_signatures.py. """
 OUTPUT_TYPES = [
     OUTPUT_TYPE_COUNTS,
     OUTPUT_TYPE_PERCENTAGES,
     OUTPUT_TYPE_CORRECTION,
     OUTPUT_TYPE_CLASS_WEIGHTS,
+    OUTPUT_TYPE_SIGNATURES,
 ]
 
 OUTPUT_FORMAT_TEXT = "text"
@@ -78,6 +81,8 @@ def distribution_values(counts: Mapping[str, int], output_type: str, target: Tar
     :rtype: dict
     """
     check_choice("-t/--output_type", output_type, OUTPUT_TYPES)
+    if output_type == OUTPUT_TYPE_SIGNATURES:
+        raise BalanceError("-t/--output_type %s: not a value per label (see core/_signatures.py)" % output_type)
     if output_type == OUTPUT_TYPE_COUNTS:
         return {label: int(counts[label]) for label in sorted(counts)}
     if output_type == OUTPUT_TYPE_PERCENTAGES:

@@ -9,7 +9,8 @@ from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
-from idc.balance.core import (LabelCounter, OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION,
+from idc.balance.core import (LabelCounter, SignatureCounter, signatures_json, OUTPUT_TYPE_SIGNATURES, OUTPUT_FORMAT_JSON,
+                              OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION,
                               OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError,
                               check_choice, check_output_file, distribution_values, format_values, format_by_index,
                               format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically,
@@ -95,6 +96,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
+        self._signatures: Optional[SignatureCounter] = None
         self._interrupts_at: Optional[int] = None
         self._check_arguments()
 
@@ -168,8 +170,10 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         parser.add_argument("-t", "--output_type", choices=OUTPUT_TYPES, default=OUTPUT_TYPE_COUNTS,
                             required=False,
                             help="What to output: the counts per label, their percentages (0-100), the "
-                                 "label correction (probability per label) for 'balance-labels-ic', or class "
-                                 "weights for weighting the loss.")
+                                 "label correction (probability per label) for 'balance-labels-ic', class "
+                                 "weights for weighting the loss, or (with -f json) the signatures: how many images "
+                                 "carry each distinct set of labels, and their objects per label (JSON format "
+                                 "'idc-balance/signatures', for multi-label balancing).")
         parser.add_argument("-k", "--label_key", type=str, default=LABEL_KEY, required=False,
                             help="The key in the (object detection) meta-data that contains the label.")
         parser.add_argument("--target", type=str, default=None, required=False,
@@ -243,6 +247,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._counters = dict()
         if self._selector is None:
             self._counters[NO_SPLIT] = LabelCounter()
+        self._signatures = SignatureCounter() if self.output_type == OUTPUT_TYPE_SIGNATURES else None
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
@@ -312,6 +317,13 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if (self._labels is not None) and not self.by_index:
             raise BalanceError("option --labels: only applies to -t/--output_type %s --by_index"
                                % OUTPUT_TYPE_CLASS_WEIGHTS)
+        if self.output_type == OUTPUT_TYPE_SIGNATURES:
+            if self.output_format != OUTPUT_FORMAT_JSON:
+                raise BalanceError("option -t/--output_type %s: writes its own JSON format, give -f/--output_format %s"
+                                   % (OUTPUT_TYPE_SIGNATURES, OUTPUT_FORMAT_JSON))
+            if self.per_split:
+                raise BalanceError("options -t/--output_type %s and --per_split: cannot be combined; count one split "
+                                   "with --split_names instead" % OUTPUT_TYPE_SIGNATURES)
         if self.by_index and self.per_split:
             raise BalanceError("options --by_index and --per_split: cannot be combined; count one split with "
                                "--split_names instead")
@@ -351,12 +363,16 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         output = self._stream_output
         items = data if isinstance(data, list) else (data,)
         self._records += len(items)
+        signatures = self._signatures
         if self._selector is None:
             add_all = self._counters[NO_SPLIT].add_all
             for item in items:
                 output.append(item)
-                if add_all(record_labels(item, label_key)) == 0:
+                labels = record_labels(item, label_key)
+                if add_all(labels) == 0:
                     self._unlabeled += 1
+                if signatures is not None:
+                    signatures.add(labels)
                 if type(item) is ObjectDetectionData:
                     self._objects_without_label += objects_without_label(item, label_key)
             return
@@ -369,8 +385,11 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             counter = self._counters.get(group)
             if counter is None:
                 counter = self._counters[group] = LabelCounter()
-            if counter.add_all(record_labels(item, label_key)) == 0:
+            labels = record_labels(item, label_key)
+            if counter.add_all(labels) == 0:
                 self._unlabeled += 1
+            if signatures is not None:
+                signatures.add(labels)
             if type(item) is ObjectDetectionData:
                 self._objects_without_label += objects_without_label(item, label_key)
 
@@ -390,6 +409,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :param counts_by_group: split -> counts (one entry NO_SPLIT without per-split counting)
         :return: the text to output
         """
+        if self._signatures is not None:
+            return signatures_json(self._signatures.images(), self._signatures.objects())
         if self.per_split:
             values = {split: distribution_values(counts_by_group[split], self.output_type, self._target)
                       for split in sorted(counts_by_group)}
