@@ -22,6 +22,7 @@ from ._report import LabelTally, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
                           signature_of, SignatureCounter, signatures_json, read_signatures)
+from ._plan import Plan, images_per_class, plan_signatures
 from ._seed import resolve_seed, create_rng
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)

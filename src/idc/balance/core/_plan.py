@@ -1,0 +1,190 @@
+"""
+The multi-label plan: how many images of each signature to emit (copies included) so
+that the number of images containing each class comes as close to a common target as
+the data allows. Images with the same signature are interchangeable for these counts,
+so the plan is a small integer program over the signature counts, solved exactly with
+HiGHS (scipy.optimize.milp):
+
+    choose integer y_s in [lower_s, K n_s] for each signature s with n_s images
+    minimise  sum over classes c of |N_c - T|,  N_c = sum of y_s over the signatures containing c
+    then, among the optimal plans, minimise the copies and drops: sum over s of |y_s - n_s|
+
+lower_s is n_s when s holds a rare class (images containing it at or below the target)
+and rare images are kept, else 0. Background classes are left out of the objective and
+the target; signatures without any other class (negatives) are not planned here (0).
+The LP relaxation of the first stage bounds the error any selection could reach.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping
+
+import numpy as np
+
+from ._errors import BalanceError
+from ._signatures import Signature
+from ._targets import Target, DEFAULT_TARGET, target_value, round_half_up
+
+ERROR_SLACK = 0.5
+""" Added to the optimal error when the second stage keeps it: errors are whole numbers, so
+any plan within half of the optimum is optimal, and the solver's tolerance cannot cut it off. """
+
+
+@dataclass
+class Plan:
+    """
+    A plan and what it achieves.
+    """
+    emit: Dict[Signature, int]
+    """ signature -> images to emit (copies included); 0 for negatives """
+    target: int
+    """ the target T: images containing each class """
+    images_in: Dict[str, int]
+    """ class -> images containing it, before """
+    planned: Dict[str, int]
+    """ class -> images containing it, after """
+    error: int
+    """ sum over classes of |planned - target| """
+    bound: float
+    """ the LP relaxation's error: no selection can do better """
+    copies: int
+    """ images emitted beyond their count, over all signatures """
+    dropped: int
+    """ images not emitted, over all (non-negative) signatures """
+    notes: List[str] = field(default_factory=list)
+    """ why the target cannot be met, per class """
+
+    @property
+    def normalised_error(self) -> float:
+        """
+        The error divided by (classes x target), 0 without classes or target.
+        """
+        if (len(self.planned) == 0) or (self.target == 0):
+            return 0.0
+        return self.error / (len(self.planned) * self.target)
+
+
+def images_per_class(images: Mapping[Signature, int], background: Iterable[str] = ()) -> Dict[str, int]:
+    """
+    Counts the images that contain each class (background classes left out).
+
+    :param images: signature -> images
+    :type images: dict
+    :param background: the background classes
+    :type background: iterable
+    :return: class -> images containing it, sorted by class
+    :rtype: dict
+    """
+    skip = set(background)
+    result: Dict[str, int] = dict()
+    for signature, count in images.items():
+        for label in signature:
+            if label not in skip:
+                result[label] = result.get(label, 0) + count
+    return dict(sorted(result.items()))
+
+
+def _solve(c: np.ndarray, a: np.ndarray, lower: np.ndarray, upper: np.ndarray, bounds_lower: np.ndarray,
+           bounds_upper: np.ndarray, integrality: np.ndarray):
+    """
+    Solves a (mixed-integer) linear program with HiGHS; raises BalanceError if it fails.
+    """
+    from scipy.optimize import milp, LinearConstraint, Bounds
+    constraints = [LinearConstraint(a, lower, upper)] if a.shape[0] > 0 else []
+    result = milp(c=c, constraints=constraints, integrality=integrality, bounds=Bounds(bounds_lower, bounds_upper))
+    if not result.success:
+        raise BalanceError("the plan could not be solved: %s" % result.message)
+    return result
+
+
+def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TARGET, max_copies: int = 1,
+                    background: Iterable[str] = (), keep_rare: bool = True) -> Plan:
+    """
+    Computes the optimal plan (see the module).
+
+    :param images: signature -> images
+    :type images: dict
+    :param target: min, max, mean, median (of the images per class) or a whole number
+    :param max_copies: K, the most times one image may be emitted (1: undersampling only)
+    :type max_copies: int
+    :param background: classes left out of the objective and the target
+    :type background: iterable
+    :param keep_rare: whether every image of a class at or below the target is emitted at least once
+    :type keep_rare: bool
+    :return: the plan
+    :rtype: Plan
+    """
+    if max_copies < 1:
+        raise BalanceError("option --max_copies: %d is less than 1" % max_copies)
+    skip = set(background)
+    counts_in = images_per_class(images, skip)
+    classes = list(counts_in)
+    t = round_half_up(target_value(counts_in, target))
+    signatures = sorted(s for s in images if any(label not in skip for label in s))
+    n = np.array([images[s] for s in signatures], dtype=float)
+    rare = {c for c in classes if counts_in[c] <= t} if keep_rare else set()
+    lower = np.array([images[s] if any(label in rare for label in s) else 0 for s in signatures], dtype=float)
+    upper = n * max_copies
+    n_s, n_c = len(signatures), len(classes)
+    index = {c: i for i, c in enumerate(classes)}
+    membership = np.zeros((n_c, n_s))
+    for j, s in enumerate(signatures):
+        for label in s:
+            if label in index:
+                membership[index[label], j] = 1.0
+    emit = {s: 0 for s in images}
+    if (n_s == 0) or (n_c == 0):
+        return Plan(emit, t, counts_in, dict(counts_in), 0, 0.0, 0, 0)
+    # stage 1: variables y (n_s), e (n_c); N_c - e_c <= T and -N_c - e_c <= -T
+    eye = np.eye(n_c)
+    a1 = np.vstack([np.hstack([membership, -eye]), np.hstack([-membership, -eye])])
+    lo1 = np.full(2 * n_c, -np.inf)
+    hi1 = np.concatenate([np.full(n_c, float(t)), np.full(n_c, -float(t))])
+    c1 = np.concatenate([np.zeros(n_s), np.ones(n_c)])
+    b_lo = np.concatenate([lower, np.zeros(n_c)])
+    b_hi = np.concatenate([upper, np.full(n_c, np.inf)])
+    integrality = np.concatenate([np.ones(n_s), np.zeros(n_c)])
+    best = _solve(c1, a1, lo1, hi1, b_lo, b_hi, integrality)
+    bound = _solve(c1, a1, lo1, hi1, b_lo, b_hi, np.zeros(n_s + n_c)).fun
+    # stage 2: variables y, e, d (n_s); keep sum e <= optimum; d_s >= |y_s - n_s|; minimise sum d
+    a2 = np.vstack([
+        np.hstack([a1, np.zeros((2 * n_c, n_s))]),
+        np.concatenate([np.zeros(n_s), np.ones(n_c), np.zeros(n_s)])[None, :],
+        np.hstack([np.eye(n_s), np.zeros((n_s, n_c)), -np.eye(n_s)]),
+        np.hstack([-np.eye(n_s), np.zeros((n_s, n_c)), -np.eye(n_s)]),
+    ])
+    lo2 = np.full(a2.shape[0], -np.inf)
+    hi2 = np.concatenate([hi1, [round(best.fun) + ERROR_SLACK], n, -n])
+    c2 = np.concatenate([np.zeros(n_s + n_c), np.ones(n_s)])
+    b_lo2 = np.concatenate([b_lo, np.zeros(n_s)])
+    b_hi2 = np.concatenate([b_hi, np.full(n_s, np.inf)])
+    integrality2 = np.concatenate([integrality, np.zeros(n_s)])
+    final = _solve(c2, a2, lo2, hi2, b_lo2, b_hi2, integrality2)
+    y = np.round(final.x[:n_s]).astype(int)
+    for j, s in enumerate(signatures):
+        emit[s] = int(y[j])
+    planned = {c: int(round(float(membership[index[c]] @ y))) for c in classes}
+    error = sum(abs(planned[c] - t) for c in classes)
+    copies = int(sum(max(0, int(y[j]) - int(n[j])) for j in range(n_s)))
+    dropped = int(sum(max(0, int(n[j]) - int(y[j])) for j in range(n_s)))
+    notes = _notes(classes, counts_in, planned, t, max_copies, rare)
+    return Plan(emit, t, counts_in, planned, error, max(0.0, float(bound)), copies, dropped, notes)
+
+
+def _notes(classes: List[str], counts_in: Mapping[str, int], planned: Mapping[str, int], t: int, max_copies: int,
+           rare: set) -> List[str]:
+    """
+    Says, per class that misses the target, why.
+    """
+    result = []
+    for c in classes:
+        if planned[c] == t:
+            continue
+        if counts_in[c] * max_copies < t:
+            result.append("%s: %d image(s) x --max_copies %d = %d, below the target %d"
+                          % (c, counts_in[c], max_copies, counts_in[c] * max_copies, t))
+        elif planned[c] > t:
+            result.append("%s: %d image(s) planned, above the target %d: its images also hold classes that need "
+                          "them%s" % (c, planned[c], t, " (rare images are kept)" if len(rare) > 0 else ""))
+        else:
+            result.append("%s: %d image(s) planned, below the target %d: more would push other classes further "
+                          "from it" % (c, planned[c], t))
+    return result
