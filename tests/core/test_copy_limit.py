@@ -60,3 +60,13 @@ def test_target_above_the_limit_names_counts_label_target_and_limit():
     for part in ["label counts file 'n.json'", "label 'a'", "10 record(s) with target 1000000000",
                  "option --target 1000000000", "100000000 outputs", "--max_copies 1000"]:
         assert part in message
+
+
+def test_can_make_copies():
+    from idc.balance.core import can_make_copies
+    assert not can_make_copies(None)
+    assert not can_make_copies({"a": 1.0, "b": 0.2})
+    assert can_make_copies({"a": 1.0001})
+    # exact mode: a target above its count makes copies, whatever the correction says
+    assert not can_make_copies(None, {"a": 10, "b": 5}, {"a": 5, "b": 5})
+    assert can_make_copies(None, {"a": 10, "b": 5}, {"a": 10, "b": 6})

@@ -125,17 +125,18 @@ def draw_chart(data: ChartData, path: str):
     :type path: str
     """
     import matplotlib
-    from matplotlib.figure import Figure
 
     # labels are data: '$x^2$' must be drawn as written, and '$\\frac{$' must not fail to parse as math
     with matplotlib.rc_context({"text.parse_math": False}):
-        _draw(data, path, Figure)
+        _draw(data, path)
 
 
-def _draw(data: ChartData, path: str, Figure):
+def _draw(data: ChartData, path: str):
     """
     Draws the chart (see :func:`draw_chart`).
     """
+    from matplotlib.figure import Figure
+
     n_groups = max(1, len(data.groups))
     width = 0.8 / n_groups
     figure = Figure(figsize=(max(6.0, 0.9 * len(data.labels) * max(1, n_groups * 0.6) + 2), 4.5), dpi=100)

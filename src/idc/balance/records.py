@@ -6,7 +6,7 @@ stores labels and names in its data types.
 import copy
 import io
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import numpy as np
 

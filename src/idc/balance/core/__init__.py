@@ -5,7 +5,8 @@ the summaries. Nothing in here imports idc, seppl or kasperl.
 """
 from ._correction import CORRECTION_FILE, MAX_PROBABILITY, read_correction, looks_like_percentages, check_probability, correction_from_counts
 from ._copy_limit import (DEFAULT_MAX_COPIES, MAX_COPIES_CEILING, MAX_COPIES_OPTION, MAX_COPIES_HELP, check_max_copies,
-                          correction_copies, target_copies, check_correction_copies, check_target_copies)
+                          correction_copies, target_copies, can_make_copies, check_correction_copies,
+                          check_target_copies)
 from ._copy_names import COPY_MARKER, needs_escape, escape_name, copy_name, copy_name_parts
 from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts
 from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,

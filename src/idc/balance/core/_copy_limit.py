@@ -91,6 +91,28 @@ def target_copies(count: int, target: int) -> int:
     return -(-target // count) - 1
 
 
+def can_make_copies(correction: Optional[Mapping[str, float]], counts: Optional[Mapping[str, int]] = None,
+                    targets: Optional[Mapping[str, int]] = None) -> bool:
+    """
+    Whether a run with this correction (and, in exact mode, these counts and targets) can
+    make any copy at all (a run that cannot needs no copy names and renames nothing).
+
+    :param correction: label -> correction, None for none
+    :type correction: dict
+    :param counts: exact mode: label -> count, None otherwise
+    :type counts: dict
+    :param targets: exact mode: label -> target (labels of counts), None otherwise
+    :type targets: dict
+    :return: True if some record may get a copy
+    :rtype: bool
+    """
+    if (correction is not None) and any(correction_copies(c) > 0 for c in correction.values()):
+        return True
+    if (counts is not None) and (targets is not None):
+        return any(target_copies(counts[label], target) > 0 for label, target in targets.items())
+    return False
+
+
 def check_correction_copies(correction: Mapping[str, float], max_copies: int, source: str):
     """
     Checks that no correction asks for more outputs per record than the limit.

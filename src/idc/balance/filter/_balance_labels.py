@@ -1,5 +1,5 @@
 import argparse
-from typing import Dict, Iterator, List, Optional, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
@@ -11,7 +11,7 @@ from idc.balance.core import (read_correction, read_counts, check_probability, c
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
                               mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
                               DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
-                              check_target_copies, correction_copies, target_copies, check_path, check_seed,
+                              check_target_copies, can_make_copies, check_path, check_seed,
                               unmatched_labels, unmatched_lines, COPY_MARKER, looks_like_percentages,
                               ABSENT_FROM_FILE)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
@@ -207,13 +207,12 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             seed = resolve_seed(self.seed)
             uniforms = uniform_stream(create_rng(seed))
             fallback = ProbabilisticSampler(self._correction or dict(), default, uniforms)
-            can_copy = any(correction_copies(c) > 0 for c in (self._correction or dict()).values())
             if self.mode == MODE_EXACT:
                 sampler = self._exact_sampler(default, uniforms, fallback)
-                can_copy = can_copy or any(target_copies(self._counts[label], target) > 0
-                                           for label, target in sampler.targets().items())
+                can_copy = can_make_copies(self._correction, self._counts, sampler.targets())
             else:
                 sampler = fallback
+                can_copy = can_make_copies(self._correction)
         except BalanceError as e:
             self.logger().error(str(e))
             raise
@@ -225,20 +224,23 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._escaper = NameEscaper() if can_copy else None
         self._sampler = sampler
 
-    def _check_arguments(self):
+    def _check_arguments(self) -> Tuple[float, Optional[str], Optional[str]]:
         """
         Checks each argument on its own (type and range), as the constructor receives it.
 
+        :return: the default probability, the correction file and the counts file (None for none)
+        :rtype: tuple
         :raises BalanceError: naming the option (the argument) and the problem
         """
-        check_path("-c/--label_correction", self.label_correction)
-        check_path("-C/--label_counts", self.label_counts)
+        label_correction = check_path("-c/--label_correction", self.label_correction)
+        label_counts = check_path("-C/--label_counts", self.label_counts)
         check_seed("-s/--seed", self.seed)
-        check_probability("-p/--default_probability", self.default_probability)
+        default = check_probability("-p/--default_probability", self.default_probability)
         check_choice("-m/--mode", self.mode, MODES)
         parse_target("--target", self.target)
         SplitSelector(self.split_field, self.split_names)
-        check_max_copies(self.max_copies)
+        self._max_copies = check_max_copies(self.max_copies)
+        return default, label_correction, label_counts
 
     def _check_options(self) -> float:
         """
@@ -248,11 +250,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :rtype: float
         :raises BalanceError: for a bad value or combination
         """
-        self._check_arguments()
-        default = check_probability("-p/--default_probability", self.default_probability)
-        self._max_copies = check_max_copies(self.max_copies)
-        label_correction = check_path("-c/--label_correction", self.label_correction)
-        label_counts = check_path("-C/--label_counts", self.label_counts)
+        default, label_correction, label_counts = self._check_arguments()
         if self.mode == MODE_EXACT:
             if label_counts is None:
                 raise BalanceError("option -C/--label_counts: required with -m/--mode exact "

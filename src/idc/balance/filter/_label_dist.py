@@ -306,8 +306,6 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :raises BalanceError: for a bad value or combination
         """
         self._check_arguments()
-        check_choice("-f/--output_format", self.output_format, OUTPUT_FORMATS)
-        check_choice("-t/--output_type", self.output_type, OUTPUT_TYPES)
         if (self.target is not None) and (self.output_type != OUTPUT_TYPE_CORRECTION):
             raise BalanceError("option --target: only applies to -t/--output_type %s" % OUTPUT_TYPE_CORRECTION)
         self._target = parse_target("--target", self.target)
@@ -327,8 +325,6 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if self.by_index and self.per_split:
             raise BalanceError("options --by_index and --per_split: cannot be combined; count one split with "
                                "--split_names instead")
-        if (self.label_key is None) or (self.label_key == ""):
-            raise BalanceError("option -k/--label_key: must not be empty")
         selector = SplitSelector(self.split_field, self.split_names)
         self._selector = selector if (self.split_names is not None) or self.per_split else None
         if self.log_scale and (check_path("--plot", self.plot) is None):
