@@ -11,11 +11,12 @@ HiGHS (scipy.optimize.milp):
 
 lower_s is n_s when s holds a rare class (images containing it at or below the target)
 and rare images are kept, else 0. Background classes are left out of the objective and
-the target; signatures without any other class (negatives) are not planned here (0).
+the target; images without any other class (negatives) are not part of the program: how
+many of them to emit is given (the plan's negatives), chosen uniformly among them.
 The LP relaxation of the first stage bounds the error any selection could reach.
 """
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping
+from typing import Dict, Iterable, List, Mapping, Tuple
 
 import numpy as np
 
@@ -51,6 +52,10 @@ class Plan:
     """ images not emitted, over all (non-negative) signatures """
     notes: List[str] = field(default_factory=list)
     """ why the target cannot be met, per class """
+    negatives_in: int = 0
+    """ images without any non-background class """
+    negatives: int = 0
+    """ how many of them to emit (copies included), chosen uniformly among them """
 
     @property
     def normalised_error(self) -> float:
@@ -95,8 +100,44 @@ def _solve(c: np.ndarray, a: np.ndarray, lower: np.ndarray, upper: np.ndarray, b
     return result
 
 
+def negative_images(images: Mapping[Signature, int], background: Iterable[str] = ()) -> int:
+    """
+    Counts the images without any non-background class (no label at all, or background only).
+
+    :param images: signature -> images
+    :type images: dict
+    :param background: the background classes
+    :type background: iterable
+    :return: the number of such images
+    :rtype: int
+    """
+    skip = set(background)
+    return sum(count for signature, count in images.items() if all(label in skip for label in signature))
+
+
+def plan_negatives(negatives_in: int, negatives: int, max_copies: int) -> Tuple[int, List[str]]:
+    """
+    How many images without a non-background class to emit: the number asked for, at most
+    each of them max_copies times.
+
+    :param negatives_in: how many there are
+    :type negatives_in: int
+    :param negatives: how many are asked for
+    :type negatives: int
+    :param max_copies: the most times one image may be emitted
+    :type max_copies: int
+    :return: the number to emit, and a note if that is fewer than asked for
+    :rtype: tuple
+    """
+    most = negatives_in * max_copies
+    if negatives <= most:
+        return negatives, []
+    return most, ["negatives: %d asked for (--negatives), but %d image(s) without a non-background class x "
+                  "--max_copies %d = %d" % (negatives, negatives_in, max_copies, most)]
+
+
 def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TARGET, max_copies: int = 1,
-                    background: Iterable[str] = (), keep_rare: bool = True) -> Plan:
+                    background: Iterable[str] = (), keep_rare: bool = True, negatives: int = 0) -> Plan:
     """
     Computes the optimal plan (see the module).
 
@@ -109,6 +150,8 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
     :type background: iterable
     :param keep_rare: whether every image of a class at or below the target is emitted at least once
     :type keep_rare: bool
+    :param negatives: how many images without a non-background class to emit
+    :type negatives: int
     :return: the plan
     :rtype: Plan
     """
@@ -131,8 +174,10 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
             if label in index:
                 membership[index[label], j] = 1.0
     emit = {s: 0 for s in images}
+    negatives_in = negative_images(images, skip)
+    negatives_out, negative_notes = plan_negatives(negatives_in, negatives, max_copies)
     if (n_s == 0) or (n_c == 0):
-        return Plan(emit, t, counts_in, dict(counts_in), 0, 0.0, 0, 0)
+        return Plan(emit, t, counts_in, dict(counts_in), 0, 0.0, 0, 0, negative_notes, negatives_in, negatives_out)
     # stage 1: variables y (n_s), e (n_c); N_c - e_c <= T and -N_c - e_c <= -T
     eye = np.eye(n_c)
     a1 = np.vstack([np.hstack([membership, -eye]), np.hstack([-membership, -eye])])
@@ -165,8 +210,9 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
     error = sum(abs(planned[c] - t) for c in classes)
     copies = int(sum(max(0, int(y[j]) - int(n[j])) for j in range(n_s)))
     dropped = int(sum(max(0, int(n[j]) - int(y[j])) for j in range(n_s)))
-    notes = _notes(classes, counts_in, planned, t, max_copies, rare)
-    return Plan(emit, t, counts_in, planned, error, max(0.0, float(bound)), copies, dropped, notes)
+    notes = _notes(classes, counts_in, planned, t, max_copies, rare) + negative_notes
+    return Plan(emit, t, counts_in, planned, error, max(0.0, float(bound)), copies, dropped, notes, negatives_in,
+                negatives_out)
 
 
 def _notes(classes: List[str], counts_in: Mapping[str, int], planned: Mapping[str, int], t: int, max_copies: int,

@@ -1,0 +1,140 @@
+"""
+Streams a multi-label plan: decides for each image, by its signature, how many times it
+is emitted. The plan's signatures are decided by the exact sampler (exactly the planned
+number per signature, each image of a signature equally likely); under repeat factor
+sampling they are decided by the probabilistic sampler with the signature's factor. The
+images without any non-background class (negatives) form one pool, keyed by the empty
+signature, from which exactly the planned number is emitted. Signatures that are not in
+the signatures file pass through (emitted once) and are counted.
+"""
+from typing import Dict, Iterator, Mapping, Optional
+
+from ._plan import Plan
+from ._report import LabelTally
+from ._sampling import ExactSampler, ProbabilisticSampler
+from ._signatures import Signature
+
+NEGATIVES_POOL: Signature = ()
+""" The key of the pool of images without a non-background class. """
+
+
+class SignatureSampler:
+    """
+    Decides per image by its signature (see the module). Memory grows with the number
+    of signatures, never with the number of images.
+    """
+
+    def __init__(self, images: Mapping[Signature, int], plan: Plan, uniforms: Iterator[float],
+                 factors: Optional[Mapping[Signature, float]] = None):
+        """
+        :param images: signature -> images, from the signatures file
+        :type images: dict
+        :param plan: the plan (its emit is used for the signatures with a non-background class, unless factors are
+                     given; its negatives for the others)
+        :type plan: Plan
+        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
+        :type uniforms: iterator
+        :param factors: signature -> repeat factor, for repeat factor sampling; None to stream the plan exactly
+        :type factors: dict
+        """
+        self._images = dict(images)
+        negatives = {s for s in images if self._is_negative(s, plan)}
+        counts: Dict[Signature, int] = {NEGATIVES_POOL: sum(images[s] for s in negatives)}
+        targets: Dict[Signature, int] = {NEGATIVES_POOL: plan.negatives}
+        if factors is None:
+            for signature in images:
+                if signature not in negatives:
+                    counts[signature] = images[signature]
+                    targets[signature] = int(plan.emit[signature])
+            self._repeated = []
+        else:
+            self._repeated = sorted(s for s in images if s not in negatives)
+        self._repeat = ProbabilisticSampler({s: factors[s] for s in self._repeated}, 1.0, uniforms)
+        self._exact = ExactSampler(counts, targets, uniforms, self._repeat)
+        self._route: Dict[Signature, Signature] = {s: (NEGATIVES_POOL if s in negatives else s) for s in images}
+        self._unknown: Dict[Signature, int] = dict()
+
+    @staticmethod
+    def _is_negative(signature: Signature, plan: Plan) -> bool:
+        """
+        Whether a signature holds no class of the plan (no non-background class).
+        """
+        return not any(label in plan.images_in for label in signature)
+
+    def emit_count(self, signature: Signature) -> int:
+        """
+        Decides how many times the next image with this signature is emitted.
+
+        :param signature: the image's signature
+        :type signature: tuple
+        :return: the number of emissions, 0 to drop the image
+        :rtype: int
+        """
+        key = self._route.get(signature)
+        if key is None:
+            self._unknown[signature] = self._unknown.get(signature, 0) + 1
+            return 1
+        return self._exact.emit_count(key)
+
+    def tallies(self) -> Dict[Signature, LabelTally]:
+        """
+        Returns what happened per signature so far (the negatives as one pool, keyed by
+        NEGATIVES_POOL), sorted; signatures not in the file are left out (see :meth:`unknown`).
+
+        :return: signature -> tally
+        :rtype: dict
+        """
+        return self._exact.tallies()
+
+    def unknown(self) -> Dict[Signature, int]:
+        """
+        Returns the signatures that were not in the file, with their number of images
+        (each passed through once), sorted.
+
+        :return: signature -> images
+        :rtype: dict
+        """
+        return dict(sorted(self._unknown.items()))
+
+    def mismatches(self) -> Dict[Signature, int]:
+        """
+        Returns the signatures (and the pool of negatives) whose number of images in the
+        stream differs from the file: signature -> images seen minus images in the file.
+
+        :return: the differences, sorted
+        :rtype: dict
+        """
+        result = {key: diff for key, diff in self._exact.mismatches().items() if diff is not None}
+        repeated = self._repeat.tallies()
+        for key in self._repeated:
+            seen = repeated[key].records_in if key in repeated else 0
+            if seen != self._images[key]:
+                result[key] = seen - self._images[key]
+        return dict(sorted(result.items()))
+
+
+def emitted_per_class(tallies: Mapping[Signature, LabelTally], unknown: Mapping[Signature, int],
+                      classes: Mapping[str, int]) -> Dict[str, int]:
+    """
+    Counts the images emitted per class (copies included), from the tallies per signature
+    and the unknown signatures (emitted once each).
+
+    :param tallies: signature -> tally
+    :type tallies: dict
+    :param unknown: signature -> images passed through
+    :type unknown: dict
+    :param classes: the classes to count (keys)
+    :type classes: dict
+    :return: class -> images emitted
+    :rtype: dict
+    """
+    result = {c: 0 for c in classes}
+    for signature, tally in tallies.items():
+        for label in signature:
+            if label in result:
+                result[label] += tally.emitted
+    for signature, count in unknown.items():
+        for label in signature:
+            if label in result:
+                result[label] += count
+    return result
