@@ -1,2 +1,4 @@
 from ._balance_labels import BalanceLabels
 from ._label_dist import LabelDistribution
+from ._balance_labels_od import BalanceLabelsOD
+from ._balance_labels_is import BalanceLabelsIS

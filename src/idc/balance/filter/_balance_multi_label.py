@@ -1,0 +1,429 @@
+import argparse
+import math
+import os
+from typing import Dict, List, Optional, Tuple, Union
+
+from seppl.placeholders import PlaceholderSupporter, placeholder_list
+from seppl.variables import expand_variables
+from wai.logging import LOGGING_WARNING
+
+from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, SIGNATURES_FILE, METHODS, METHOD_PLAN,
+                              METHOD_REPEAT_FACTOR, COPY_MARKER, TARGET_HELP, check_choice, check_flag, check_names,
+                              check_output_file, check_path, check_seed, check_threshold, check_whole_number,
+                              check_max_copies, create_rng, default_threshold, emitted_per_class, outcome_lines,
+                              parse_target, plan_lines, plan_report_json, plan_signatures, read_signatures,
+                              repeat_factor_plan, repeat_factors, resolve_seed, signature_lines, signature_of,
+                              uniform_stream, write_atomically, MAX_COUNT)
+from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
+from ._run_guards import OUTPUT_CLAIMS
+from ._split_options import add_split_options
+from ._stream import LazyOutputFilter, process_as_batch, not_initialized
+
+DEFAULT_MULTI_LABEL_MAX_COPIES = 1
+""" The plan's default --max_copies: undersampling only. Repeat factor sampling has no limit by default. """
+
+MAX_COPIES_MULTI_LABEL_HELP = "The most times one image may be output, the image itself included (1: no copies). " \
+                              "Default: 1 with --method plan, no limit with --method repeat-factor."
+
+
+class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
+    """
+    The base of the balancers of multi-label records (object detection, image segmentation):
+    reads the signatures file (label-dist -t signatures), computes at initialize how many
+    images of each signature to output (the optimal plan, or repeat factor sampling) and
+    outputs them in one pass, copies included. Derived classes say which records they
+    accept and where a record's labels are.
+    """
+
+    def __init__(self, signatures: Optional[str] = None, target: Optional[Union[str, int]] = None,
+                 max_copies: Optional[int] = None, background: Optional[Union[str, List[str]]] = None,
+                 negatives: int = 0, keep_rare: bool = True, method: str = METHOD_PLAN,
+                 rfs_threshold: Optional[float] = None, plan_report: Optional[str] = None, seed: Optional[int] = None,
+                 split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
+                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+        """
+        Initializes the filter.
+
+        :param signatures: the signatures file written by 'label-dist -t signatures -f json' (placeholders supported)
+        :type signatures: str or os.PathLike
+        :param target: the number of images containing each class to aim for: min, max, mean, median or a whole
+                       number (default: min), over the non-background classes
+        :type target: str or int
+        :param max_copies: the most times one image may be output, itself included (1: no copies); None: 1 for the
+                           plan, no limit for repeat factor sampling
+        :type max_copies: int
+        :param background: classes left out of the target and the error, never a reason to keep or copy an image
+        :type background: str or list
+        :param negatives: how many images without any non-background class to output, chosen uniformly
+        :type negatives: int
+        :param keep_rare: whether every image containing a class at or below the target is output at least once
+        :type keep_rare: bool
+        :param method: 'plan' (the optimal plan) or 'repeat-factor' (LVIS repeat factor sampling)
+        :type method: str
+        :param rfs_threshold: the repeat factor threshold t (a share of the images), None for target / images
+        :type rfs_threshold: float
+        :param plan_report: the JSON file to write the plan to at initialize, None for none (placeholders supported)
+        :type plan_report: str or os.PathLike
+        :param seed: the seed for the random number generator, None for fresh entropy (logged)
+        :type seed: int
+        :param split_field: the metadata field that holds the split
+        :type split_field: str
+        :param split_names: only balance records of these splits (others pass through untouched), None for all
+        :type split_names: str or list
+        :param logger_name: the name to use for the logger
+        :type logger_name: str
+        :param logging_level: the logging level to use
+        :type logging_level: str
+        """
+        super().__init__(logger_name=logger_name, logging_level=logging_level)
+        self.signatures = signatures
+        self.target = target
+        self.max_copies = max_copies
+        self.background = background
+        self.negatives = negatives
+        self.keep_rare = keep_rare
+        self.method = method
+        self.rfs_threshold = rfs_threshold
+        self.plan_report = plan_report
+        self.seed = seed
+        self.split_field = split_field
+        self.split_names = split_names
+        self._sampler: Optional[SignatureSampler] = None
+        self._plan: Optional[Plan] = None
+        self._selector: Optional[SplitSelector] = None
+        self._escaper: Optional[NameEscaper] = None
+        self._signatures_path: Optional[str] = None
+        self._label_key: Optional[str] = None
+        self._check_arguments()
+
+    def description(self) -> str:
+        """
+        Returns a description of the filter.
+
+        :return: the description
+        :rtype: str
+        """
+        return "Balances the images per class of multi-label records, where one image holds several classes: " \
+               "reads the signatures (how many images carry each set of labels, from 'label-dist -t signatures " \
+               "-f json'), computes at initialize how many images of each signature to output so that the number " \
+               "of images containing each class comes as close to the target as the data allows (an optimal " \
+               "integer plan, solved with HiGHS; or LVIS repeat factor sampling), and outputs exactly that in one " \
+               "pass, each image of a signature equally likely. Copies get image names that no input can have " \
+               "(img_17.jpg -> img_17~1.jpg; a '~' in an input's name is doubled) and the copy number in the " \
+               "metadata field 'balance_copy'. Images whose signature is not in the file pass through."
+
+    def _create_argparser(self) -> argparse.ArgumentParser:
+        """
+        Creates an argument parser. Derived classes need to fill in the options.
+
+        :return: the parser
+        :rtype: argparse.ArgumentParser
+        """
+        parser = super()._create_argparser()
+        parser.add_argument("-S", "--signatures", type=str, default=None, required=True,
+                            help="The JSON file with the images per signature, as written by 'label-dist -t "
+                                 "signatures -f json'. " + placeholder_list(obj=self))
+        parser.add_argument("--target", type=str, default=None, required=False,
+                            help="The number of images containing each class to aim for: " + TARGET_HELP
+                                 + " (over the non-background classes); default: min.")
+        parser.add_argument("--max_copies", type=int, default=None, required=False, help=MAX_COPIES_MULTI_LABEL_HELP)
+        parser.add_argument("--background", type=str, nargs="+", default=None, required=False,
+                            help="Classes left out of the target and the error: never a reason to keep or copy "
+                                 "an image (e.g. a class that is in most images).")
+        parser.add_argument("--negatives", type=int, default=0, required=False,
+                            help="How many images without any non-background class (no label, or background "
+                                 "only) to output, chosen uniformly among them.")
+        parser.add_argument("--no_keep_rare", action="store_true", required=False,
+                            help="Allow dropping images of rare classes (at or below the target); by default every "
+                                 "such image is output at least once.")
+        parser.add_argument("--method", choices=METHODS, default=METHOD_PLAN, required=False,
+                            help="'plan': the optimal compromise (least error against the target, then fewest "
+                                 "copies and drops); 'repeat-factor': LVIS repeat factor sampling (an image is "
+                                 "repeated max over its classes of max(1, sqrt(t / f_c)) times, stochastically "
+                                 "rounded).")
+        parser.add_argument("--rfs_threshold", type=float, default=None, required=False,
+                            help="For --method repeat-factor: the threshold t, a share of the images in (0, 1]; "
+                                 "default: the target's share of the images.")
+        parser.add_argument("--plan_report", type=str, default=None, required=False,
+                            help="The JSON file to write the plan to, at initialize: per class the images in, the "
+                                 "target and the planned images, the error and the best error any selection could "
+                                 "reach. " + placeholder_list(obj=self))
+        parser.add_argument("-s", "--seed", type=int, default=None, required=False,
+                            help="The seed value to use for the random number generator; "
+                                 "randomly seeded if not provided")
+        add_split_options(parser, "balance", "pass through untouched")
+        return parser
+
+    def _apply_args(self, ns: argparse.Namespace):
+        """
+        Initializes the object with the arguments of the parsed namespace.
+
+        :param ns: the parsed arguments
+        :type ns: argparse.Namespace
+        """
+        super()._apply_args(ns)
+        self.signatures = ns.signatures
+        self.target = ns.target
+        self.max_copies = ns.max_copies
+        self.background = ns.background
+        self.negatives = ns.negatives
+        self.keep_rare = not ns.no_keep_rare
+        self.method = ns.method
+        self.rfs_threshold = ns.rfs_threshold
+        self.plan_report = ns.plan_report
+        self.seed = ns.seed
+        self.split_field = ns.split_field
+        self.split_names = ns.split_names
+
+    def _record_label_key(self) -> Optional[str]:
+        """
+        Returns the metadata key of the label of object detection objects, None for other records.
+        """
+        return None
+
+    def _check_arguments(self) -> Tuple[str, Optional[int], List[str], Optional[str]]:
+        """
+        Checks each argument on its own (type and range), as the constructor receives it.
+
+        :return: the signatures file, the copy limit (None for the method's default), the background classes and
+                 the plan report file (None for none)
+        :rtype: tuple
+        :raises BalanceError: naming the option (the argument) and the problem
+        """
+        signatures = check_path("-S/--signatures", self.signatures)
+        parse_target("--target", self.target)
+        max_copies = None if self.max_copies is None else check_max_copies(self.max_copies)
+        background = check_names("--background", self.background) or []
+        check_whole_number("--negatives", self.negatives, 0, MAX_COUNT)
+        check_flag("keep_rare (--no_keep_rare)", self.keep_rare)
+        check_choice("--method", self.method, METHODS)
+        check_threshold(self.rfs_threshold)
+        plan_report = check_path("--plan_report", self.plan_report)
+        check_seed("-s/--seed", self.seed)
+        SplitSelector(self.split_field, self.split_names)
+        return signatures, max_copies, background, plan_report
+
+    def _check_options(self) -> Tuple[str, Optional[int], List[str], Optional[str]]:
+        """
+        Checks the option values and their combinations, before any file is read.
+
+        :return: see :meth:`_check_arguments`, the paths expanded
+        :rtype: tuple
+        :raises BalanceError: for a bad value or combination
+        """
+        signatures, max_copies, background, plan_report = self._check_arguments()
+        if signatures is None:
+            raise BalanceError("option -S/--signatures: required (write it with: label-dist -t signatures -f json "
+                               "-o FILE)")
+        if (self.rfs_threshold is not None) and (self.method != METHOD_REPEAT_FACTOR):
+            raise BalanceError("option --rfs_threshold only applies to --method %s" % METHOD_REPEAT_FACTOR)
+        signatures = expand_variables(signatures)
+        if plan_report is not None:
+            plan_report = expand_variables(plan_report)
+            if os.path.exists(signatures) and os.path.exists(plan_report) and os.path.samefile(signatures, plan_report):
+                raise BalanceError("option --plan_report '%s': is the signatures file (-S), which it would replace"
+                                   % plan_report)
+            check_output_file(plan_report, "option --plan_report")
+        return signatures, max_copies, background, plan_report
+
+    def initialize(self):
+        """
+        Initializes the processing: validates the options, reads the signatures file,
+        computes the plan and writes its report, before any record is processed.
+        """
+        super().initialize()
+        self._sampler = None
+        OUTPUT_CLAIMS.release(self)
+        try:
+            path, max_copies, background, report_path = self._check_options()
+            selector = SplitSelector(self.split_field, self.split_names)
+            images, _ = read_signatures(path)
+            known = {label for signature in images for label in signature}
+            strangers = [label for label in background if label not in known]
+            if len(strangers) > 0:
+                raise BalanceError("option --background: %s not in %s '%s'"
+                                   % (", ".join(repr(label) for label in strangers), SIGNATURES_FILE, path))
+            if (report_path is not None) and (OUTPUT_CLAIMS.claim(report_path, self) is not None):
+                raise BalanceError("option --plan_report '%s': another filter of this run writes this file too"
+                                   % report_path)
+            plan, factors, threshold = self._compute(images, max_copies, background)
+            seed = resolve_seed(self.seed)
+            sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors)
+            if report_path is not None:
+                write_report(report_path, plan_report_json(plan, images, self.method, self._limit(max_copies),
+                                                           background, self.keep_rare, threshold))
+        except BalanceError as e:
+            self.logger().error(str(e))
+            raise
+        if self.seed is None:
+            self.logger().info("No seed given (-s/--seed), using: %d" % seed)
+        self.logger().info("%s from %s '%s':\n%s" % ("Plan" if self.method == METHOD_PLAN else "Repeat factor sampling",
+                                                    SIGNATURES_FILE, path, "\n".join(plan_lines(plan, self.method))))
+        if len(plan.notes) > 0:
+            self.logger().warning("The target %d cannot be met for every class (error %s, normalised %.4f):\n%s"
+                                  % (plan.target, round(plan.error, 2), plan.normalised_error,
+                                     "\n".join("  " + note for note in plan.notes)))
+        self._signatures_path = path
+        self._plan = plan
+        self._selector = None if self.split_names is None else selector
+        self._escaper = NameEscaper() if _makes_copies(images, plan, factors) else None
+        self._label_key = self._record_label_key()
+        self._sampler = sampler
+
+    def _limit(self, max_copies: Optional[int]) -> Optional[int]:
+        """
+        The copy limit in force: the option's, else the method's default (None: no limit).
+        """
+        if max_copies is not None:
+            return max_copies
+        return DEFAULT_MULTI_LABEL_MAX_COPIES if self.method == METHOD_PLAN else None
+
+    def _compute(self, images: Dict[Signature, int], max_copies: Optional[int],
+                 background: List[str]) -> Tuple[Plan, Optional[Dict[Signature, float]], Optional[float]]:
+        """
+        Computes the plan, or the expectation of repeat factor sampling and its factors.
+
+        :return: the plan, the factors (None for the plan) and the threshold (None for the plan)
+        :rtype: tuple
+        """
+        target = parse_target("--target", self.target)
+        limit = self._limit(max_copies)
+        if self.method == METHOD_PLAN:
+            return plan_signatures(images, target, limit, background, self.keep_rare, self.negatives), None, None
+        plan = repeat_factor_plan(images, target, self.rfs_threshold, limit, background, self.negatives)
+        threshold = self.rfs_threshold
+        if threshold is None:
+            threshold = default_threshold(plan.target, sum(images.values()))
+        optimum = plan_signatures(images, target, limit or _most_repeats(images, threshold, background), background,
+                                  self.keep_rare)
+        plan.bound = optimum.bound
+        return plan, repeat_factors(images, threshold, background, limit), threshold
+
+    def _do_process_stream(self, data):
+        """
+        Decides for each record how often it is output, by its signature: dropped records
+        produce no output, kept ones are followed by their copies (if any), which are made
+        when the pipeline asks for them.
+
+        :param data: the record(s) to process
+        """
+        if self._sampler is None:
+            raise not_initialized(self)
+        try:
+            self._decide(data)
+        except BalanceError as e:
+            # seppl's MultiFilter (idc-convert with two or more filters) swallows exceptions: log first
+            self.logger().error(str(e))
+            raise
+
+    def _decide(self, data):
+        """
+        Decides for each record how often it is output (see :meth:`_do_process_stream`).
+
+        :param data: the record(s) to process
+        """
+        emit_count = self._sampler.emit_count
+        output = self._stream_output
+        selector = self._selector
+        escaper = self._escaper
+        label_key = self._label_key
+        for item in (data if isinstance(data, list) else (data,)):
+            name = None
+            if escaper is not None:
+                name = item.image_name
+                if (name is not None) and (COPY_MARKER in name):
+                    item = escaper.escape(item, name)
+            if (selector is not None) and (selector.select(item) is None):
+                output.append(item)
+                continue
+            emitted = emit_count(signature_of(record_labels(item, label_key)))
+            if emitted > 0:
+                output.append(item)
+                if emitted > 1:
+                    output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
+
+    def _do_process(self, data):
+        """
+        Batch variant of the decision, for callers that use process() instead of the stream.
+
+        :param data: the record(s) to process
+        :return: the kept record(s), None if all were dropped
+        """
+        return process_as_batch(self, data)
+
+    def finalize(self):
+        """
+        Finishes the processing: logs the images per class against the plan, and warns
+        about everything that did not match (signatures, splits, names).
+        """
+        if self._sampler is not None:
+            sampler = self._sampler
+            emitted = emitted_per_class(sampler.tallies(), sampler.unknown(), self._plan.planned)
+            lines = outcome_lines(self._plan, emitted)
+            if self._selector is not None:
+                lines.extend(self._selector.summary_lines("passed through"))
+            self.logger().info("Summary:\n" + "\n".join(lines))
+            for warning in self._warnings():
+                self.logger().warning(warning)
+            self._sampler = None
+        OUTPUT_CLAIMS.release(self)
+        super().finalize()
+
+    def _warnings(self) -> List[str]:
+        """
+        Collects the warnings of the finished run.
+
+        :return: the warnings
+        :rtype: list
+        """
+        result = []
+        unknown = self._sampler.unknown()
+        if len(unknown) > 0:
+            result.append("%d image(s) with %d signature(s) not in %s '%s' passed through untouched:\n%s"
+                          % (sum(unknown.values()), len(unknown), SIGNATURES_FILE, self._signatures_path,
+                             "\n".join(signature_lines(unknown))))
+        mismatches = self._sampler.mismatches()
+        if len(mismatches) > 0:
+            result.append("The stream did not match %s '%s' (images seen minus images in the file, per signature; "
+                          "[] stands for all images without a non-background class); the plan was not met:\n%s"
+                          % (SIGNATURES_FILE, self._signatures_path, "\n".join(signature_lines(mismatches))))
+        if self._selector is not None:
+            unused = self._selector.unused_names_warning()
+            if unused is not None:
+                result.append(unused)
+        if self._escaper is not None:
+            escaped = self._escaper.warning()
+            if escaped is not None:
+                result.append(escaped)
+        return result
+
+
+def _makes_copies(images: Dict[Signature, int], plan: Plan, factors: Optional[Dict[Signature, float]]) -> bool:
+    """
+    Whether a run can output an image more than once.
+    """
+    if plan.negatives > plan.negatives_in:
+        return True
+    if factors is not None:
+        return any(factor > 1.0 for factor in factors.values())
+    return any(plan.emit.get(s, 0) > n for s, n in images.items())
+
+
+def _most_repeats(images: Dict[Signature, int], threshold: float, background: List[str]) -> int:
+    """
+    The most times repeat factor sampling outputs an image (its largest factor, rounded up).
+    """
+    factors = repeat_factors(images, threshold, background)
+    return max(1, math.ceil(max(factors.values(), default=1.0)))
+
+
+def write_report(path: str, text: str):
+    """
+    Writes the plan report atomically.
+
+    :raises BalanceError: naming the file if it cannot be written
+    """
+    try:
+        write_atomically(path, text)
+    except OSError as e:
+        raise BalanceError("option --plan_report '%s': cannot write: %s" % (path, e.strerror or e)) from e
