@@ -189,3 +189,30 @@ def test_signatures_options(kwargs, message):
     with pytest.raises(BalanceError) as e:
         LabelDistribution(**kwargs).initialize()
     assert message in str(e.value)
+
+
+def test_units_of_object_detection_counts(tmp_path):
+    # image 0 holds three 'a' and one 'b', image 1 one 'a', image 2 one 'b': objects a=4, b=2;
+    # images containing them a=2, b=2. Class weights count images by default, counts objects
+    def od(i, labels):
+        objects = LocatedObjects()
+        for label in labels:
+            obj = LocatedObject(1, 1, 3, 3)
+            obj.metadata["type"] = label
+            objects.append(obj)
+        return ObjectDetectionData(image_name="od%d.jpg" % i, data=jpeg_bytes(i), annotation=objects)
+
+    def result(**kwargs):
+        out = tmp_path / "out.json"
+        records = [od(0, ["a", "a", "b", "a"]), od(1, ["a"]), od(2, ["b"])]
+        run_pipeline(records, [LabelDistribution(output_format="json", output_file=str(out), **kwargs)])
+        return json.loads(out.read_text())
+
+    assert result() == {"a": 4, "b": 2}
+    assert result(unit="images") == {"a": 2, "b": 2}
+    assert result(output_type="class-weights") == {"a": 1.0, "b": 1.0}
+    assert result(output_type="class-weights", unit="objects") == {"a": 0.75, "b": 1.5}
+    with pytest.raises(BalanceError, match="option --unit: does not apply"):
+        LabelDistribution(output_type="signatures", output_format="json", unit="images").initialize()
+    with pytest.raises(BalanceError, match="option --unit"):
+        LabelDistribution(unit="pixels")

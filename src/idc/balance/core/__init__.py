@@ -12,7 +12,7 @@ from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts
 from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,
                             OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPE_SIGNATURES, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
                             OUTPUT_FORMAT_JSON, OUTPUT_FORMATS, FORMAT_VERSION, FORMAT_CLASS_WEIGHTS_BY_INDEX,
-                            FORMAT_PER_SPLIT, percentages, distribution_values, format_values, format_by_index,
+                            FORMAT_PER_SPLIT, UNIT_OBJECTS, UNIT_IMAGES, UNITS, default_unit, percentages, distribution_values, format_values, format_by_index,
                             format_per_split, check_choice)
 from ._errors import BalanceError
 from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_json_file, read_label_map, check_number

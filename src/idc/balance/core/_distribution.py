@@ -26,6 +26,27 @@ OUTPUT_TYPES = [
     OUTPUT_TYPE_SIGNATURES,
 ]
 
+UNIT_OBJECTS = "objects"
+""" Count every object of an object detection image (a class twice in one image counts twice). """
+UNIT_IMAGES = "images"
+""" Count the images that contain a class (once per image, however many of its objects). """
+UNITS = [UNIT_OBJECTS, UNIT_IMAGES]
+
+
+def default_unit(output_type: str) -> str:
+    """
+    The unit of object detection counts when none is given: images for class weights (the
+    inverse frequency of images containing the class), objects for everything else (as
+    label-dist counted before units existed).
+
+    :param output_type: one of OUTPUT_TYPES
+    :type output_type: str
+    :return: UNIT_IMAGES or UNIT_OBJECTS
+    :rtype: str
+    """
+    return UNIT_IMAGES if output_type == OUTPUT_TYPE_CLASS_WEIGHTS else UNIT_OBJECTS
+
+
 OUTPUT_FORMAT_TEXT = "text"
 OUTPUT_FORMAT_CSV = "csv"
 OUTPUT_FORMAT_JSON = "json"

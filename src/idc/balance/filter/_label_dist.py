@@ -10,7 +10,7 @@ from wai.logging import LOGGING_WARNING
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
 from idc.balance.core import (LabelCounter, SignatureCounter, signatures_json, OUTPUT_TYPE_SIGNATURES, OUTPUT_FORMAT_JSON,
-                              OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_CORRECTION,
+                              OUTPUT_TYPES, OUTPUT_TYPE_COUNTS, UNITS, UNIT_IMAGES, default_unit, OUTPUT_TYPE_CORRECTION,
                               OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_FORMATS, OUTPUT_FORMAT_TEXT, TARGET_HELP, BalanceError,
                               check_choice, check_output_file, distribution_values, format_values, format_by_index,
                               format_per_split, parse_label_list, parse_target, weights_by_index, write_atomically,
@@ -41,7 +41,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                  labels: Optional[Union[str, List[str]]] = None,
                  split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
                  per_split: bool = False, plot: Optional[str] = None, log_scale: bool = False,
-                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 unit: Optional[str] = None, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -69,6 +69,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :type plot: str or os.PathLike
         :param log_scale: use a logarithmic count axis in the plot
         :type log_scale: bool
+        :param unit: what object detection records count: 'objects' or 'images' (containing the class);
+                     None: images for class weights, objects otherwise
+        :type unit: str
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -87,6 +90,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.per_split = per_split
         self.plot = plot
         self.log_scale = log_scale
+        self.unit = unit
+        self._per_image = False
         self._target = None
         self._labels: Optional[List[str]] = None
         self._selector: Optional[SplitSelector] = None
@@ -187,6 +192,11 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         parser.add_argument("--labels", type=str, default=None, required=False,
                             help="For -t class-weights --by_index: the comma-separated labels in index order; "
                                  "must name exactly the labels that occur.")
+        parser.add_argument("--unit", choices=UNITS, default=None, required=False,
+                            help="What object detection records count: 'objects' (every object) or 'images' (the "
+                                 "images that contain the class, once each); default: images for -t class-weights, "
+                                 "objects otherwise. Segmentation records count the images that contain the class "
+                                 "(a layer with pixels) either way.")
         add_split_options(parser, "count", "pass through uncounted")
         parser.add_argument("--per_split", action="store_true", required=False,
                             help="Output one distribution per split value (JSON format "
@@ -219,6 +229,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.per_split = ns.per_split
         self.plot = ns.plot
         self.log_scale = ns.log_scale
+        self.unit = ns.unit
 
     def initialize(self):
         """
@@ -282,6 +293,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         SplitSelector(self.split_field, self.split_names)
         check_flag("--per_split", self.per_split)
         check_flag("--log_scale", self.log_scale)
+        if self.unit is not None:
+            check_choice("--unit", self.unit, UNITS)
 
     def _label_list(self) -> Optional[List[str]]:
         """
@@ -329,6 +342,10 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._selector = selector if (self.split_names is not None) or self.per_split else None
         if self.log_scale and (check_path("--plot", self.plot) is None):
             raise BalanceError("option --log_scale: only applies with --plot")
+        if (self.unit is not None) and (self.output_type == OUTPUT_TYPE_SIGNATURES):
+            raise BalanceError("option --unit: does not apply to -t/--output_type %s (it holds images and objects)"
+                               % OUTPUT_TYPE_SIGNATURES)
+        self._per_image = (self.unit or default_unit(self.output_type)) == UNIT_IMAGES
 
     @staticmethod
     def _output_file_path(option_value, option: str) -> Optional[str]:
@@ -360,17 +377,20 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         items = data if isinstance(data, list) else (data,)
         self._records += len(items)
         signatures = self._signatures
+        per_image = self._per_image
         if self._selector is None:
             add_all = self._counters[NO_SPLIT].add_all
             for item in items:
                 output.append(item)
                 labels = record_labels(item, label_key)
-                if add_all(labels) == 0:
-                    self._unlabeled += 1
                 if signatures is not None:
                     signatures.add(labels)
                 if type(item) is ObjectDetectionData:
                     self._objects_without_label += objects_without_label(item, label_key)
+                    if per_image:
+                        labels = set(labels)
+                if add_all(labels) == 0:
+                    self._unlabeled += 1
             return
         for item in items:
             output.append(item)
@@ -382,12 +402,14 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             if counter is None:
                 counter = self._counters[group] = LabelCounter()
             labels = record_labels(item, label_key)
-            if counter.add_all(labels) == 0:
-                self._unlabeled += 1
             if signatures is not None:
                 signatures.add(labels)
             if type(item) is ObjectDetectionData:
                 self._objects_without_label += objects_without_label(item, label_key)
+                if per_image:
+                    labels = set(labels)
+            if counter.add_all(labels) == 0:
+                self._unlabeled += 1
 
     def _do_process(self, data):
         """
