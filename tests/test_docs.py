@@ -85,3 +85,21 @@ def test_safety_docs_quote_real_messages(tmp_path, monkeypatch):
     assert "      WARNING:balance-labels-ic:" + unmatched.replace("\n", "\n      ") in docs
     escaped = [line for line in lines if "copy marker" in line][0]
     assert "    WARNING:balance-labels-ic:%s\n" % escaped in docs
+
+
+def test_detection_guide_commands_print_the_quoted_plan(tmp_path):
+    # the two passes of docs/balancing-detection-segmentation.md, run on the shipped example,
+    # log the plan the guide quotes, line by line
+    guide = (REPO / "docs" / "balancing-detection-segmentation.md").read_text()
+    commands = guide.split("## Two passes")[1].split("```\n")[1].split("```")[0]
+    quoted = guide.split("logged (`-l INFO`):")[1].split("```\n")[1].split("```")[0].strip().splitlines()
+    (tmp_path / "docs").symlink_to(REPO / "docs")
+    env = dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ["PATH"])
+    env.pop("IDC_CLASS_CACHE", None)
+    result = subprocess.run(["bash", "-e", "-c", commands], cwd=str(tmp_path), env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "plan.json").exists(), result.stderr
+    logged = [line.rstrip() for line in result.stderr.splitlines()]
+    for line in quoted:
+        assert line.rstrip() in logged, line

@@ -119,7 +119,7 @@ def plan_lines(plan: Plan, method: str) -> List[str]:
     return lines
 
 
-def outcome_lines(plan: Plan, emitted: Mapping[str, int]) -> List[str]:
+def outcome_lines(plan: Plan, emitted: Mapping[str, int], method: str = METHOD_PLAN) -> List[str]:
     """
     Compares what the stream emitted per class with the plan, for the log at finalize.
 
@@ -127,17 +127,20 @@ def outcome_lines(plan: Plan, emitted: Mapping[str, int]) -> List[str]:
     :type plan: Plan
     :param emitted: class -> images emitted
     :type emitted: dict
+    :param method: METHOD_PLAN or METHOD_REPEAT_FACTOR (whose plan is an expectation)
+    :type method: str
     :return: the lines
     :rtype: list
     """
     width = max([len("class")] + [len(c) for c in plan.planned])
-    lines = ["%-*s %10s %10s %10s %10s" % (width, "class", "images in", "target", "planned", "emitted")]
+    planned = "expected" if method == METHOD_REPEAT_FACTOR else "planned"
+    lines = ["%-*s %10s %10s %10s %10s" % (width, "class", "images in", "target", planned, "emitted")]
     for c in plan.planned:
         lines.append("%-*s %10d %10d %10s %10d" % (width, c, plan.images_in[c], plan.target,
                                                     _number(plan.planned[c]), emitted.get(c, 0)))
     error = sum(abs(emitted.get(c, 0) - plan.target) for c in plan.planned)
-    lines.append("error emitted: %d (normalised %.4f), planned: %s" % (error, normalised(error, plan),
-                                                                     _number(plan.error)))
+    lines.append("error emitted: %d (normalised %.4f), %s: %s" % (error, normalised(error, plan), planned,
+                                                                 _number(plan.error)))
     return lines
 
 

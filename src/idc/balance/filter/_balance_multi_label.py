@@ -359,7 +359,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         if self._sampler is not None:
             sampler = self._sampler
             emitted = emitted_per_class(sampler.tallies(), sampler.unknown(), self._plan.planned)
-            lines = outcome_lines(self._plan, emitted)
+            lines = outcome_lines(self._plan, emitted, self.method)
             if self._selector is not None:
                 lines.extend(self._selector.summary_lines("passed through"))
             self.logger().info("Summary:\n" + "\n".join(lines))
