@@ -122,7 +122,7 @@ class ExactSampler:
     """
 
     def __init__(self, counts: Mapping[str, int], targets: Mapping[str, int], uniforms: Iterator[float],
-                 fallback: ProbabilisticSampler):
+                 fallback: ProbabilisticSampler, aliases: Optional[Mapping[str, str]] = None):
         """
         :param counts: label -> number of records in the stream
         :type counts: dict
@@ -132,6 +132,9 @@ class ExactSampler:
         :type uniforms: iterator
         :param fallback: decides records of labels that are not in counts
         :type fallback: ProbabilisticSampler
+        :param aliases: other keys that are decided as one of the counted labels, sharing its count and
+                        target (a pool of keys): alias -> label; None for none
+        :type aliases: dict
         """
         self._uniforms = uniforms
         self._fallback = fallback
@@ -142,6 +145,9 @@ class ExactSampler:
             t = targets[label]
             base, extra = (divmod(t, n) if n > 0 else (0, 0))
             self._state[label] = [0, 0, 0, n, base, extra, 0]
+        self._aliases = dict(aliases or dict())
+        for alias, label in self._aliases.items():
+            self._state[alias] = self._state[label]
 
     def targets(self) -> Dict[str, int]:
         """
@@ -188,7 +194,7 @@ class ExactSampler:
         :rtype: dict
         """
         result = {label: LabelTally(s[_IN], s[_KEPT], s[_COPIES], float(self._targets[label]))
-                  for label, s in self._state.items()}
+                  for label, s in self._state.items() if label not in self._aliases}
         result.update(self._fallback.tallies())
         return dict(sorted(result.items()))
 
@@ -201,7 +207,8 @@ class ExactSampler:
         :return: label -> difference, sorted by label
         :rtype: dict
         """
-        result = {label: s[_IN] - s[3] for label, s in self._state.items() if s[_IN] != s[3]}
+        result = {label: s[_IN] - s[3] for label, s in self._state.items()
+                  if (s[_IN] != s[3]) and (label not in self._aliases)}
         for label in self._fallback.tallies():
             result[label] = None
         return dict(sorted(result.items()))

@@ -21,7 +21,9 @@ NEGATIVES_POOL: Signature = ()
 class SignatureSampler:
     """
     Decides per image by its signature (see the module). Memory grows with the number
-    of signatures, never with the number of images.
+    of signatures, never with the number of images. :meth:`emit_count` is the exact
+    sampler's own (the negatives share one state), so a decision costs what one of
+    balance-labels-ic's exact mode costs.
     """
 
     def __init__(self, images: Mapping[Signature, int], plan: Plan, uniforms: Iterator[float],
@@ -38,7 +40,7 @@ class SignatureSampler:
         :type factors: dict
         """
         self._images = dict(images)
-        negatives = {s for s in images if self._is_negative(s, plan)}
+        negatives = {s for s in images if not any(label in plan.images_in for label in s)}
         counts: Dict[Signature, int] = {NEGATIVES_POOL: sum(images[s] for s in negatives)}
         targets: Dict[Signature, int] = {NEGATIVES_POOL: plan.negatives}
         if factors is None:
@@ -49,42 +51,24 @@ class SignatureSampler:
             self._repeated = []
         else:
             self._repeated = sorted(s for s in images if s not in negatives)
+        # signatures not in the file fall through to the repeat sampler, which outputs them once (its default)
         self._repeat = ProbabilisticSampler({s: factors[s] for s in self._repeated}, 1.0, uniforms)
-        self._exact = ExactSampler(counts, targets, uniforms, self._repeat)
-        self._route: Dict[Signature, Signature] = {s: (NEGATIVES_POOL if s in negatives else s) for s in images}
-        self._unknown: Dict[Signature, int] = dict()
-
-    @staticmethod
-    def _is_negative(signature: Signature, plan: Plan) -> bool:
-        """
-        Whether a signature holds no class of the plan (no non-background class).
-        """
-        return not any(label in plan.images_in for label in signature)
-
-    def emit_count(self, signature: Signature) -> int:
-        """
-        Decides how many times the next image with this signature is emitted.
-
-        :param signature: the image's signature
-        :type signature: tuple
-        :return: the number of emissions, 0 to drop the image
-        :rtype: int
-        """
-        key = self._route.get(signature)
-        if key is None:
-            self._unknown[signature] = self._unknown.get(signature, 0) + 1
-            return 1
-        return self._exact.emit_count(key)
+        aliases = {s: NEGATIVES_POOL for s in negatives if s != NEGATIVES_POOL}
+        self._exact = ExactSampler(counts, targets, uniforms, self._repeat, aliases)
+        self.emit_count = self._exact.emit_count
+        """ Decides how many times the next image with a signature is emitted: signature -> number (0: drop). """
 
     def tallies(self) -> Dict[Signature, LabelTally]:
         """
-        Returns what happened per signature so far (the negatives as one pool, keyed by
-        NEGATIVES_POOL), sorted; signatures not in the file are left out (see :meth:`unknown`).
+        Returns what happened per signature of the file so far (the negatives as one pool,
+        keyed by NEGATIVES_POOL), sorted; signatures not in the file are left out (see
+        :meth:`unknown`).
 
         :return: signature -> tally
         :rtype: dict
         """
-        return self._exact.tallies()
+        return {key: tally for key, tally in self._exact.tallies().items()
+                if (key in self._images) or (key == NEGATIVES_POOL)}
 
     def unknown(self) -> Dict[Signature, int]:
         """
@@ -94,7 +78,8 @@ class SignatureSampler:
         :return: signature -> images
         :rtype: dict
         """
-        return dict(sorted(self._unknown.items()))
+        return {key: tally.records_in for key, tally in self._repeat.tallies().items()
+                if (key not in self._images) and (key != NEGATIVES_POOL)}
 
     def mismatches(self) -> Dict[Signature, int]:
         """
