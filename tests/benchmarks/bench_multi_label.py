@@ -47,7 +47,7 @@ def make_filter(variant: str, workdir: str, records: int):
     from kasperl.filter import PassThrough
     from idc.api import ObjectDetectionData, LABEL_KEY
     from idc.balance.core import signature_of, create_rng, uniform_stream, signatures_json
-    from idc.balance.records import record_labels
+    from idc.balance.records import object_labels
     from idc.balance.filter import BalanceLabelsOD
     from long_tailed import signature_counts
 
@@ -76,7 +76,7 @@ def make_filter(variant: str, workdir: str, records: int):
             uniforms = self.uniforms
             output = self._stream_output
             for item in (data if isinstance(data, list) else (data,)):
-                if next(uniforms) < keep.get(signature_of(record_labels(item, LABEL_KEY)), 1.0):
+                if next(uniforms) < keep.get(signature_of(object_labels(item, LABEL_KEY)), 1.0):
                     output.append(item)
 
         def _do_process(self, data):

@@ -49,19 +49,49 @@ def record_labels(item, label_key: str) -> List[str]:
         label = classification_label(item)
         return [] if label is None else [label]
     if isinstance(item, ObjectDetectionData):
-        if item.annotation is None:
-            return []
-        result = []
-        for obj in item.annotation:
-            if (obj.metadata is not None) and (label_key in obj.metadata):
-                result.append(str(obj.metadata[label_key]))
-        return result
+        return object_labels(item, label_key)
     if isinstance(item, ImageSegmentationData):
-        if item.annotation is None:
-            return []
-        return [label for label, layer in item.annotation.layers.items()
-                if (layer is not None) and bool(np.any(layer))]
+        return layer_labels(item)
     raise TypeError("Unsupported record type: %s" % type(item).__name__)
+
+
+def object_labels(item: ObjectDetectionData, label_key: str) -> List[str]:
+    """
+    Returns the labels of the objects of an object detection record that have the label
+    key in their metadata, one entry per object.
+
+    :param item: the record
+    :type item: ObjectDetectionData
+    :param label_key: the metadata key of the objects that holds the label
+    :type label_key: str
+    :return: the labels, empty if the record has none
+    :rtype: list
+    """
+    if item.annotation is None:
+        return []
+    result = []
+    for obj in item.annotation:
+        metadata = obj.metadata
+        if (metadata is not None) and (label_key in metadata):
+            result.append(str(metadata[label_key]))
+    return result
+
+
+def layer_labels(item: ImageSegmentationData, label_key: Optional[str] = None) -> List[str]:
+    """
+    Returns the labels of the layers of an image segmentation record that have at least
+    one pixel set.
+
+    :param item: the record
+    :type item: ImageSegmentationData
+    :param label_key: not used (the signature of :func:`object_labels`)
+    :type label_key: str
+    :return: the labels, empty if the record has none
+    :rtype: list
+    """
+    if item.annotation is None:
+        return []
+    return [label for label, layer in item.annotation.layers.items() if (layer is not None) and bool(np.any(layer))]
 
 
 def objects_without_label(item, label_key: str) -> int:

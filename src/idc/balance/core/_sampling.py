@@ -140,7 +140,7 @@ class ExactSampler:
         self._fallback = fallback
         self._targets = dict(targets)
         self._state: Dict[str, List] = dict()
-        """ per label: [records in, kept, copies, count n, base emissions, extra needed, extra chosen] """
+        """ per label: [records in, (unused), (unused), count n, base emissions, extra needed, extra chosen] """
         for label, n in counts.items():
             t = targets[label]
             base, extra = (divmod(t, n) if n > 0 else (0, 0))
@@ -175,15 +175,11 @@ class ExactSampler:
         n = state[3]
         if seen >= n:
             return 0
-        emitted = state[4]
-        needed = state[5] - state[6]
-        if (needed > 0) and (next(self._uniforms) * (n - seen) < needed):
+        # kept and copies follow from the records seen and the extra emissions chosen (see tallies())
+        if (state[5] > state[6]) and (next(self._uniforms) * (n - seen) < state[5] - state[6]):
             state[6] += 1
-            emitted += 1
-        if emitted > 0:
-            state[_KEPT] += 1
-            state[_COPIES] += emitted - 1
-        return emitted
+            return state[4] + 1
+        return state[4]
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
@@ -193,8 +189,14 @@ class ExactSampler:
         :return: label -> tally
         :rtype: dict
         """
-        result = {label: LabelTally(s[_IN], s[_KEPT], s[_COPIES], float(self._targets[label]))
-                  for label, s in self._state.items() if label not in self._aliases}
+        result = dict()
+        for label, s in self._state.items():
+            if label in self._aliases:
+                continue
+            decided = min(s[_IN], s[3])
+            emitted = s[4] * decided + s[6]
+            kept = decided if s[4] > 0 else s[6]
+            result[label] = LabelTally(s[_IN], kept, emitted - kept, float(self._targets[label]))
         result.update(self._fallback.tallies())
         return dict(sorted(result.items()))
 

@@ -1,7 +1,8 @@
-from typing import List
+from typing import List, Optional
 
 from idc.api import ImageSegmentationData
 
+from idc.balance.records import layer_labels
 from ._balance_multi_label import BalanceMultiLabel
 
 
@@ -38,3 +39,9 @@ class BalanceLabelsIS(BalanceMultiLabel):
         :rtype: list
         """
         return [ImageSegmentationData]
+
+    def _labels_of(self, item: ImageSegmentationData, label_key: Optional[str]) -> List[str]:
+        """
+        Returns the labels of the record's layers that have pixels.
+        """
+        return layer_labels(item)

@@ -4,6 +4,7 @@ from typing import List, Optional
 from idc.api import ObjectDetectionData, LABEL_KEY
 
 from idc.balance.core import check_text
+from idc.balance.records import object_labels
 from ._balance_multi_label import BalanceMultiLabel
 
 
@@ -86,3 +87,9 @@ class BalanceLabelsOD(BalanceMultiLabel):
         Returns the metadata key of the label of the objects.
         """
         return self.label_key
+
+    def _labels_of(self, item: ObjectDetectionData, label_key: Optional[str]) -> List[str]:
+        """
+        Returns the labels of the record's objects.
+        """
+        return object_labels(item, label_key)

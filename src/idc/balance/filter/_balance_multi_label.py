@@ -22,6 +22,9 @@ from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 DEFAULT_MULTI_LABEL_MAX_COPIES = 1
 """ The plan's default --max_copies: undersampling only. Repeat factor sampling has no limit by default. """
 
+MAX_NOTES_SHOWN = 20
+""" How many of the plan's notes the warning at initialize lists. """
+
 MAX_COPIES_MULTI_LABEL_HELP = "The most times one image may be output, the image itself included (1: no copies). " \
                               "Default: 1 with --method plan, no limit with --method repeat-factor."
 
@@ -181,6 +184,18 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         """
         return None
 
+    def _labels_of(self, item, label_key: Optional[str]) -> List[str]:
+        """
+        Returns the labels of a record, one entry per object (or layer with pixels).
+
+        :param item: the record
+        :param label_key: the metadata key of the label (see :meth:`_record_label_key`)
+        :type label_key: str
+        :return: the labels
+        :rtype: list
+        """
+        return record_labels(item, label_key)
+
     def _check_arguments(self) -> Tuple[str, Optional[int], List[str], Optional[str]]:
         """
         Checks each argument on its own (type and range), as the constructor receives it.
@@ -260,9 +275,12 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self.logger().info("%s from %s '%s':\n%s" % ("Plan" if self.method == METHOD_PLAN else "Repeat factor sampling",
                                                     SIGNATURES_FILE, path, "\n".join(plan_lines(plan, self.method))))
         if len(plan.notes) > 0:
+            notes = ["  " + note for note in plan.notes[:MAX_NOTES_SHOWN]]
+            if len(plan.notes) > MAX_NOTES_SHOWN:
+                notes.append("  ... and %d more (all of them: -l INFO or --plan_report)"
+                             % (len(plan.notes) - MAX_NOTES_SHOWN))
             self.logger().warning("The target %d cannot be met for every class (error %s, normalised %.4f):\n%s"
-                                  % (plan.target, round(plan.error, 2), plan.normalised_error,
-                                     "\n".join("  " + note for note in plan.notes)))
+                                  % (plan.target, round(plan.error, 2), plan.normalised_error, "\n".join(notes)))
         self._signatures_path = path
         self._plan = plan
         self._selector = None if self.split_names is None else selector
@@ -327,6 +345,17 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         selector = self._selector
         escaper = self._escaper
         label_key = self._label_key
+        labels_of = self._labels_of
+        if (selector is None) and (escaper is None):
+            # the common case, as lean as the least work the decision needs
+            for item in (data if isinstance(data, list) else (data,)):
+                emitted = emit_count(signature_of(labels_of(item, label_key)))
+                if emitted == 1:
+                    output.append(item)
+                elif emitted > 1:
+                    output.append(item)
+                    output.append(PendingCopies(item, item.image_name, emitted - 1))
+            return
         for item in (data if isinstance(data, list) else (data,)):
             name = None
             if escaper is not None:
@@ -336,7 +365,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue
-            emitted = emit_count(signature_of(record_labels(item, label_key)))
+            emitted = emit_count(signature_of(labels_of(item, label_key)))
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
