@@ -32,10 +32,8 @@ def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> It
         yield from rng.random(block_size).tolist()
 
 
-# indices into the per-label state lists (plain lists are the cheapest per-record update)
+# index of the records in, in the per-label state lists (plain lists are the cheapest per-record update)
 _IN = 0
-_KEPT = 1
-_COPIES = 2
 
 
 class ProbabilisticSampler:
@@ -59,7 +57,7 @@ class ProbabilisticSampler:
         self._default = default_probability
         self._uniforms = uniforms
         self._state: Dict[str, List] = dict()
-        """ per label: [records in, kept, copies, whole part, fractional part] """
+        """ per label: [records in, records emitted once more than the whole part, whole part, fractional part] """
 
     def correction(self, label: str) -> float:
         """
@@ -87,13 +85,13 @@ class ProbabilisticSampler:
         if state is None:
             c = self.correction(label)
             whole = math.floor(c)
-            state = self._state[label] = [0, 0, 0, whole, c - whole]
+            state = self._state[label] = [0, 0, whole, c - whole]
         state[_IN] += 1
-        emitted = state[3] + 1 if next(self._uniforms) < state[4] else state[3]
-        if emitted > 0:
-            state[_KEPT] += 1
-            state[_COPIES] += emitted - 1
-        return emitted
+        # kept and copies follow from the records in and the extra emissions (see tallies())
+        if next(self._uniforms) < state[3]:
+            state[1] += 1
+            return state[2] + 1
+        return state[2]
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
@@ -103,8 +101,12 @@ class ProbabilisticSampler:
         :return: label -> tally
         :rtype: dict
         """
-        return {label: LabelTally(s[_IN], s[_KEPT], s[_COPIES], self.correction(label) * s[_IN])
-                for label, s in sorted(self._state.items())}
+        result = dict()
+        for label, s in sorted(self._state.items()):
+            emitted = s[2] * s[_IN] + s[1]
+            kept = s[_IN] if s[2] > 0 else s[1]
+            result[label] = LabelTally(s[_IN], kept, emitted - kept, self.correction(label) * s[_IN])
+        return result
 
 
 class ExactSampler:
@@ -140,7 +142,8 @@ class ExactSampler:
         self._fallback = fallback
         self._targets = dict(targets)
         self._state: Dict[str, List] = dict()
-        """ per label: [records in, (unused), (unused), count n, base emissions, extra needed, extra chosen] """
+        """ per label: [records in, (unused), (unused), count n, base emissions, extra needed, extra chosen]; kept and
+        copies follow from them (see tallies()) """
         for label, n in counts.items():
             t = targets[label]
             base, extra = (divmod(t, n) if n > 0 else (0, 0))
