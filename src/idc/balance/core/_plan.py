@@ -16,7 +16,7 @@ many of them to emit is given (the plan's negatives), chosen uniformly among the
 The LP relaxation of the first stage bounds the error any selection could reach.
 """
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Tuple
 
 import numpy as np
 
@@ -95,17 +95,19 @@ MIP_GAP = 1e-9
 
 
 def _solve(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_lower: np.ndarray,
-           bounds_upper: np.ndarray, integrality: np.ndarray, required: bool = True):
+           bounds_upper: np.ndarray, integrality: np.ndarray, required: bool = True, presolve: bool = True):
     """
     Solves a (mixed-integer) linear program with HiGHS.
 
+    :param presolve: whether HiGHS presolves (the second stage is faster without)
+    :type presolve: bool
     :return: scipy's result; None if it failed and is not required
     :raises BalanceError: if it failed and is required
     """
     from scipy.optimize import milp, LinearConstraint, Bounds
     constraints = [LinearConstraint(a, lower, upper)] if a.shape[0] > 0 else []
     result = milp(c=c, constraints=constraints, integrality=integrality, bounds=Bounds(bounds_lower, bounds_upper),
-                  options={"mip_rel_gap": MIP_GAP})
+                  options={"mip_rel_gap": MIP_GAP, "presolve": presolve})
     if not result.success:
         if not required:
             return None
@@ -114,8 +116,7 @@ def _solve(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_lower:
 
 
 def _solve_whole(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_lower: np.ndarray,
-                 bounds_upper: np.ndarray, dependent: np.ndarray,
-                 known: Optional[np.ndarray] = None) -> Tuple[np.ndarray, float, float]:
+                 bounds_upper: np.ndarray, dependent: np.ndarray) -> Tuple[np.ndarray, float, float]:
     """
     Solves an integer program whose objective is whole for whole variables: first its LP
     relaxation; then the program over the variables the LP left fractional, the others
@@ -126,9 +127,6 @@ def _solve_whole(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_
 
     :param dependent: True for the variables that follow from the others (the errors): never fixed
     :type dependent: np.ndarray
-    :param known: a whole solution, None if none is known: the variables where it differs from the LP's are
-                  left free too, so that the smaller program has a solution
-    :type known: np.ndarray
     :return: the solution, its objective and the LP relaxation's objective (a lower bound)
     :rtype: tuple
     """
@@ -140,8 +138,6 @@ def _solve_whole(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_
     if not fractional.any():
         return np.round(x), float(np.round(relaxed.fun)), float(relaxed.fun)
     free = fractional | dependent
-    if known is not None:
-        free |= np.abs(known - np.round(x)) > INTEGRAL_TOLERANCE
     fixed_lower = np.where(free, bounds_lower, np.round(x))
     fixed_upper = np.where(free, bounds_upper, np.round(x))
     rounded = _solve(c, a, lower, upper, fixed_lower, fixed_upper, whole, required=False)
@@ -244,13 +240,14 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
     b_hi = np.concatenate([upper - n, n - lower, np.full(n_c, np.inf)])
     # the errors e are whole at the optimum (N_c and T are), so the objective is whole
     errors = np.concatenate([np.zeros(2 * n_s, dtype=bool), np.ones(n_c, dtype=bool)])
-    first, optimum, bound = _solve_whole(c1, a1, lo1, hi1, b_lo, b_hi, errors)
+    _, optimum, bound = _solve_whole(c1, a1, lo1, hi1, b_lo, b_hi, errors)
     # stage 2: keep sum e within the optimum; minimise the copies and drops, sum (u + v)
     a2 = vstack([a1, csr_matrix(c1)], format="csr")
     hi2 = np.concatenate([hi1, [optimum + ERROR_SLACK]])
     c2 = np.concatenate([np.ones(2 * n_s), np.zeros(n_c)])
-    x = _solve_whole(c2, a2, np.full(2 * n_c + 1, -np.inf), hi2, b_lo, b_hi, errors,
-                     first)[0].astype(np.int64)
+    # solved whole at once: its LP relaxation is weak (fractional errors), so rounding seldom proves anything here
+    x = np.round(_solve(c2, a2, np.full(2 * n_c + 1, -np.inf), hi2, b_lo, b_hi, np.ones(len(c2)),
+                        presolve=False).x).astype(np.int64)
     y = n.astype(np.int64) + x[:n_s] - x[n_s:2 * n_s]
     for j, s in enumerate(signatures):
         emit[s] = int(y[j])
