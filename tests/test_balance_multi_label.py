@@ -244,3 +244,38 @@ def test_plan_report_never_replaces_the_signatures_file(tmp_path):
     with pytest.raises(BalanceError, match="is the signatures file"):
         BalanceLabelsOD(signatures=str(sig), plan_report=str(sig)).initialize()
     assert sig.read_text() == before
+
+
+def test_segmentation_files_through_idc_convert(tmp_path):
+    # indexed PNG masks (index 1 = a, 2 = b, 3 = c) next to JPEG images, read by from-indexed-png-is;
+    # the layers with pixels per image after balancing equal the plan
+    rng = np.random.default_rng(12)
+    data = tmp_path / "data"
+    data.mkdir()
+    palette = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * 756
+    for i in range(60):
+        labels = [index for index, p in [(1, 0.8), (2, 0.35), (3, 0.12)] if rng.random() < p] or [1]
+        mask = np.zeros((8, 8), dtype=np.uint8)
+        for index in labels:
+            mask[index, :] = index
+        image = Image.fromarray(mask, mode="P")
+        image.putpalette(palette)
+        image.save(data / ("img_%03d.png" % i))
+        Image.new("RGB", (8, 8), (i * 4, 10, 20)).save(data / ("img_%03d.jpg" % i))
+    reader = ["from-indexed-png-is", "-i", str(data / "*.png"), "--labels", "a", "b", "c"]
+    sig = tmp_path / "sig.json"
+    run_idc(reader + ["label-dist", "-t", "signatures", "-f", "json", "-o", str(sig)])
+    images, _ = read_signatures(str(sig))
+    plan = plan_signatures(images, "median", 2)
+    out = tmp_path / "out"
+    result = run_idc(reader + ["balance-labels-is", "-S", str(sig), "--target", "median", "--max_copies", "2",
+                               "-s", "3", "to-indexed-png-is", "-o", str(out)])
+    assert not failed_to_initialize(result), result.stderr
+    per_class = dict()
+    for path in out.glob("*.png"):
+        present = set(np.unique(np.asarray(Image.open(path)))) - {0}
+        for index in present:
+            label = "abc"[index - 1]
+            per_class[label] = per_class.get(label, 0) + 1
+    assert per_class == plan.planned
+    assert len(list(out.glob("*~1.png"))) == plan.copies
