@@ -73,3 +73,22 @@ def test_rare_images_are_kept():
     assert plan.emit == {("common", "rare"): 3, ("common",): 0}
     assert plan.planned == {"common": 3, "rare": 3}
     assert plan.error == 0 and plan.normalised_error == 0.0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_large_instances_are_planned_near_the_lp_and_say_so(seed, monkeypatch):
+    # beyond EXACT_SIGNATURES the plan is searched near the LP's: never better than the optimum
+    # (brute force), never below the bound, and a note says so whenever it is not proven optimal
+    import idc.balance.core._plan as plan_module
+    monkeypatch.setattr(plan_module, "EXACT_SIGNATURES", 0)
+    rng = np.random.default_rng(seed)
+    images = random_instance(rng)
+    for target in ["min", "max", 3]:
+        for max_copies in [1, 2]:
+            plan = plan_signatures(images, target, max_copies)
+            error, changes = brute_force(images, target, max_copies, True)
+            assert plan.error >= error
+            assert plan.bound <= error + 1e-6
+            if plan.error > np.ceil(plan.bound - 1e-6):
+                assert any(note.startswith("error: %d, the best found near" % plan.error) for note in plan.notes)
+            assert plan.planned == {c: sum(plan.emit[s] for s in images if c in s) for c in plan.planned}

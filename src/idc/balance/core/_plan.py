@@ -16,7 +16,7 @@ many of them to emit is given (the plan's negatives), chosen uniformly among the
 The LP relaxation of the first stage bounds the error any selection could reach.
 """
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -90,6 +90,11 @@ def images_per_class(images: Mapping[Signature, int], background: Iterable[str] 
 INTEGRAL_TOLERANCE = 1e-6
 """ How far from a whole number an LP value may be and still count as whole. """
 
+EXACT_SIGNATURES = 5000
+""" Up to this many signatures the plan is proven optimal (least error, then fewest copies and drops); beyond,
+a stage whose solution near the LP's plan is not proven optimal keeps it and says so in a note, as HiGHS may
+take minutes to prove the optimum among 10^5 signatures (the LP bound still says how far off it can be). """
+
 MIP_GAP = 1e-9
 """ HiGHS's relative gap: about 0, so that a large optimal error is proven exactly, not within 0.01%. """
 
@@ -116,35 +121,53 @@ def _solve(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_lower:
 
 
 def _solve_whole(c: np.ndarray, a, lower: np.ndarray, upper: np.ndarray, bounds_lower: np.ndarray,
-                 bounds_upper: np.ndarray, dependent: np.ndarray) -> Tuple[np.ndarray, float, float]:
+                 bounds_upper: np.ndarray, dependent: np.ndarray, exact: bool,
+                 known: Optional[np.ndarray] = None) -> Tuple[np.ndarray, float, float]:
     """
     Solves an integer program whose objective is whole for whole variables: first its LP
-    relaxation; then the program over the variables the LP left fractional, the others
-    fixed at the LP's values. At most a few dozen are fractional (no more than the rows),
-    so that is quick, and if it reaches the LP's value rounded up, it is optimal. Only
-    otherwise the whole program is solved (HiGHS may take seconds to find what the
-    rounding finds at once).
+    relaxation; then the program over the variables the LP left fractional (and those where
+    the LP differs from a known solution), the others fixed at the LP's values. Few are
+    fractional (no more than the rows), so that is quick, and if it reaches the LP's value
+    rounded up, it is optimal. Otherwise the whole program is solved if exact (HiGHS may
+    take seconds, for 10^5 variables minutes, to find what the rounding finds at once), else
+    the solution near the LP's is kept.
 
     :param dependent: True for the variables that follow from the others (the errors): never fixed
     :type dependent: np.ndarray
+    :param exact: whether to solve the whole program when the solution near the LP's is not proven optimal
+    :type exact: bool
+    :param known: a whole solution (searched too, so that the result is never worse), None for none
+    :type known: np.ndarray
     :return: the solution, its objective and the LP relaxation's objective (a lower bound)
     :rtype: tuple
     """
     whole = np.ones(len(c))
     relaxed = _solve(c, a, lower, upper, bounds_lower, bounds_upper, np.zeros(len(c)))
     x = relaxed.x
-    best_possible = np.ceil(relaxed.fun - INTEGRAL_TOLERANCE)
     fractional = np.abs(x - np.round(x)) > INTEGRAL_TOLERANCE
     if not fractional.any():
         return np.round(x), float(np.round(relaxed.fun)), float(relaxed.fun)
     free = fractional | dependent
+    if known is not None:
+        free |= np.abs(known - np.round(x)) > INTEGRAL_TOLERANCE
     fixed_lower = np.where(free, bounds_lower, np.round(x))
     fixed_upper = np.where(free, bounds_upper, np.round(x))
-    rounded = _solve(c, a, lower, upper, fixed_lower, fixed_upper, whole, required=False)
-    if (rounded is not None) and (rounded.fun <= best_possible + ERROR_SLACK):
-        return np.round(rounded.x), float(np.round(rounded.fun)), float(relaxed.fun)
-    result = _solve(c, a, lower, upper, bounds_lower, bounds_upper, whole)
-    return np.round(result.x), float(np.round(result.fun)), float(relaxed.fun)
+    near = _solve(c, a, lower, upper, fixed_lower, fixed_upper, whole, required=False)
+    proven = (near is not None) and (near.fun <= np.ceil(relaxed.fun - INTEGRAL_TOLERANCE) + ERROR_SLACK)
+    if (not proven) and (exact or (near is None)):
+        near = _solve(c, a, lower, upper, bounds_lower, bounds_upper, whole)
+    return np.round(near.x), float(np.round(near.fun)), float(relaxed.fun)
+
+
+def _near_note(what: str, found: float, least: float, signatures: int) -> List[str]:
+    """
+    Says that a stage was solved near the LP's plan and not proven optimal, if so.
+    """
+    least = float(np.ceil(least - INTEGRAL_TOLERANCE))
+    if found <= least + ERROR_SLACK:
+        return []
+    return ["%s: %d, the best found near the LP's plan (%d signatures, more than the %d searched exhaustively); "
+            "no plan can go below %d" % (what, found, signatures, EXACT_SIGNATURES, least)]
 
 
 def negative_images(images: Mapping[Signature, int], background: Iterable[str] = ()) -> int:
@@ -240,14 +263,21 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
     b_hi = np.concatenate([upper - n, n - lower, np.full(n_c, np.inf)])
     # the errors e are whole at the optimum (N_c and T are), so the objective is whole
     errors = np.concatenate([np.zeros(2 * n_s, dtype=bool), np.ones(n_c, dtype=bool)])
-    _, optimum, bound = _solve_whole(c1, a1, lo1, hi1, b_lo, b_hi, errors)
+    exact = n_s <= EXACT_SIGNATURES
+    first, optimum, bound = _solve_whole(c1, a1, lo1, hi1, b_lo, b_hi, errors, exact)
+    search_notes = [] if exact else _near_note("error", optimum, bound, n_s)
     # stage 2: keep sum e within the optimum; minimise the copies and drops, sum (u + v)
     a2 = vstack([a1, csr_matrix(c1)], format="csr")
     hi2 = np.concatenate([hi1, [optimum + ERROR_SLACK]])
     c2 = np.concatenate([np.ones(2 * n_s), np.zeros(n_c)])
-    # solved whole at once: its LP relaxation is weak (fractional errors), so rounding seldom proves anything here
-    x = np.round(_solve(c2, a2, np.full(2 * n_c + 1, -np.inf), hi2, b_lo, b_hi, np.ones(len(c2)),
-                        presolve=False).x).astype(np.int64)
+    lo2 = np.full(2 * n_c + 1, -np.inf)
+    if exact:
+        # solved whole at once: its LP relaxation is weak (fractional errors), so rounding seldom proves anything
+        x = np.round(_solve(c2, a2, lo2, hi2, b_lo, b_hi, np.ones(len(c2)), presolve=False).x)
+    else:
+        x, changes, least = _solve_whole(c2, a2, lo2, hi2, b_lo, b_hi, errors, False, first)
+        search_notes += _near_note("copies and drops", changes, least, n_s)
+    x = x.astype(np.int64)
     y = n.astype(np.int64) + x[:n_s] - x[n_s:2 * n_s]
     for j, s in enumerate(signatures):
         emit[s] = int(y[j])
@@ -255,7 +285,7 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
     error = sum(abs(planned[c] - t) for c in classes)
     copies = int(sum(max(0, int(y[j]) - int(n[j])) for j in range(n_s)))
     dropped = int(sum(max(0, int(n[j]) - int(y[j])) for j in range(n_s)))
-    notes = _notes(classes, counts_in, planned, t, max_copies, rare) + negative_notes
+    notes = _notes(classes, counts_in, planned, t, max_copies, rare) + negative_notes + search_notes
     return Plan(emit, t, counts_in, planned, error, max(0.0, float(bound)), copies, dropped, notes, negatives_in,
                 negatives_out)
 
