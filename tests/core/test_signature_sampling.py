@@ -154,3 +154,16 @@ def test_plan_report_and_lines():
     assert "expected" in plan_lines(repeat_factor_plan(IMAGES, "max"), METHOD_REPEAT_FACTOR)[0]
     outcome = outcome_lines(plan, plan.planned)
     assert outcome[-1].startswith("error emitted: %d" % plan.error)
+
+
+def test_long_labels_are_shortened_in_logs():
+    # a label of 100,000 characters (a signatures file may hold one) appears shortened in the
+    # plan's lines, the notes and the signature lines, not 100,000 characters wide
+    from idc.balance.core import signature_lines, MAX_LABEL_SHOWN
+    long = "x" * 100000
+    images = {(long,): 3, ("b",): 10}
+    plan = plan_signatures(images, "max", 2)
+    lines = plan_lines(plan, METHOD_PLAN) + outcome_lines(plan, plan.planned) + plan.notes \
+        + signature_lines({(long,): 2})
+    assert any(line.startswith("x" * MAX_LABEL_SHOWN + "...(100000 characters)") for line in lines)
+    assert max(len(line) for line in lines) < 300

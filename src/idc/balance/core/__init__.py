@@ -19,7 +19,7 @@ from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_json_file, read
 from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels, unmatched_lines
 from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, write_atomically, atomic_output
-from ._report import LabelTally, summary_lines, mismatch_lines
+from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
                           signature_of, SignatureCounter, signatures_json, read_signatures)

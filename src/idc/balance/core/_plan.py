@@ -21,6 +21,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 import numpy as np
 
 from ._errors import BalanceError
+from ._report import shown
 from ._signatures import Signature
 from ._targets import Target, DEFAULT_TARGET, target_value, round_half_up
 
@@ -299,13 +300,14 @@ def _notes(classes: List[str], counts_in: Mapping[str, int], planned: Mapping[st
     for c in classes:
         if planned[c] == t:
             continue
+        label = shown(c)
         if counts_in[c] * max_copies < t:
             result.append("%s: %d image(s) x --max_copies %d = %d, below the target %d"
-                          % (c, counts_in[c], max_copies, counts_in[c] * max_copies, t))
+                          % (label, counts_in[c], max_copies, counts_in[c] * max_copies, t))
         elif planned[c] > t:
             result.append("%s: %d image(s) planned, above the target %d: its images also hold classes that need "
-                          "them%s" % (c, planned[c], t, " (rare images are kept)" if len(rare) > 0 else ""))
+                          "them%s" % (label, planned[c], t, " (rare images are kept)" if len(rare) > 0 else ""))
         else:
             result.append("%s: %d image(s) planned, below the target %d: more would push other classes further "
-                          "from it" % (c, planned[c], t))
+                          "from it" % (label, planned[c], t))
     return result

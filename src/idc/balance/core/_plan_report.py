@@ -17,6 +17,7 @@ import json
 from typing import Dict, Iterable, List, Mapping, Optional
 
 from ._plan import Plan
+from ._report import shown
 from ._signatures import Signature
 
 FORMAT_PLAN_REPORT = "idc-balance/plan-report"
@@ -106,10 +107,11 @@ def plan_lines(plan: Plan, method: str) -> List[str]:
     :rtype: list
     """
     expected = method == METHOD_REPEAT_FACTOR
-    width = max([len("class")] + [len(c) for c in plan.planned])
+    width = max([len("class")] + [len(shown(c)) for c in plan.planned])
     lines = ["%-*s %10s %10s %10s" % (width, "class", "images in", "target", "expected" if expected else "planned")]
     for c in plan.planned:
-        lines.append("%-*s %10d %10d %10s" % (width, c, plan.images_in[c], plan.target, _number(plan.planned[c])))
+        lines.append("%-*s %10d %10d %10s" % (width, shown(c), plan.images_in[c], plan.target,
+                                              _number(plan.planned[c])))
     lines.append("error: %s (normalised %.4f)%s" % (_number(plan.error), plan.normalised_error,
                                                    "" if expected else "; no selection can go below %s (normalised "
                                                    "%.4f)" % (_number(plan.bound), normalised(plan.bound, plan))))
@@ -132,11 +134,11 @@ def outcome_lines(plan: Plan, emitted: Mapping[str, int], method: str = METHOD_P
     :return: the lines
     :rtype: list
     """
-    width = max([len("class")] + [len(c) for c in plan.planned])
+    width = max([len("class")] + [len(shown(c)) for c in plan.planned])
     planned = "expected" if method == METHOD_REPEAT_FACTOR else "planned"
     lines = ["%-*s %10s %10s %10s %10s" % (width, "class", "images in", "target", planned, "emitted")]
     for c in plan.planned:
-        lines.append("%-*s %10d %10d %10s %10d" % (width, c, plan.images_in[c], plan.target,
+        lines.append("%-*s %10d %10d %10s %10d" % (width, shown(c), plan.images_in[c], plan.target,
                                                     _number(plan.planned[c]), emitted.get(c, 0)))
     error = sum(abs(emitted.get(c, 0) - plan.target) for c in plan.planned)
     lines.append("error emitted: %d (normalised %.4f), %s: %s" % (error, normalised(error, plan), planned,
@@ -155,7 +157,7 @@ def signature_lines(differences: Mapping[Signature, int], limit: int = 20) -> Li
     :return: the lines
     :rtype: list
     """
-    lines = ["  %s: %+d" % (json.dumps(list(s)), n) for s, n in list(differences.items())[:limit]]
+    lines = ["  %s: %+d" % (json.dumps([shown(label) for label in s]), n) for s, n in list(differences.items())[:limit]]
     if len(differences) > limit:
         lines.append("  ... and %d more" % (len(differences) - limit))
     return lines

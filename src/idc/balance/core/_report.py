@@ -5,6 +5,27 @@ from dataclasses import dataclass
 from typing import List, Mapping, Optional
 
 
+MAX_LABEL_SHOWN = 60
+""" The most characters of a label that logs and notes show (a label in a file may be megabytes long). """
+
+
+def shown(label: str, limit: int = MAX_LABEL_SHOWN) -> str:
+    """
+    Returns a label as logs show it: whole up to limit characters, else its start, an
+    ellipsis and how long it is.
+
+    :param label: the label
+    :type label: str
+    :param limit: the most characters shown
+    :type limit: int
+    :return: the label to show
+    :rtype: str
+    """
+    if len(label) <= limit:
+        return label
+    return "%s...(%d characters)" % (label[:limit], len(label))
+
+
 @dataclass
 class LabelTally:
     """
