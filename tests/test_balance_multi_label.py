@@ -279,3 +279,27 @@ def test_segmentation_files_through_idc_convert(tmp_path):
             per_class[label] = per_class.get(label, 0) + 1
     assert per_class == plan.planned
     assert len(list(out.glob("*~1.png"))) == plan.copies
+
+
+def test_every_class_as_background_is_refused(tmp_path):
+    sig = signatures_file(tmp_path, od_records(LABELS[:50]))
+    classes = sorted({label for signature in read_signatures(str(sig))[0] for label in signature})
+    with pytest.raises(BalanceError, match="option --background: names every class"):
+        BalanceLabelsOD(signatures=str(sig), background=classes).initialize()
+
+
+def test_repeat_factors_above_the_default_limit_are_refused(tmp_path):
+    # one 'rare' image among 3,000,001 (in the file): its factor sqrt(1 x 3000001 / 1) ~ 1732 is above 1000
+    sig = tmp_path / "sig.json"
+    sig.write_text(json.dumps({"format": "idc-balance/signatures", "version": 1, "images": 3000001,
+                               "signatures": [{"labels": ["common"], "images": 3000000, "objects": {}},
+                                              {"labels": ["rare"], "images": 1, "objects": {}}]}))
+    with pytest.raises(BalanceError, match="class 'rare' up to 1733 times"):
+        BalanceLabelsOD(signatures=str(sig), method="repeat-factor", rfs_threshold=1.0).initialize()
+    BalanceLabelsOD(signatures=str(sig), method="repeat-factor", rfs_threshold=1.0, max_copies=5).initialize()
+
+
+def test_forged_log_lines_are_escaped():
+    from idc.balance.core import shown
+    assert "\n" not in shown("a\nERROR: fake")
+    assert shown("a\nb") == "a\\nb"

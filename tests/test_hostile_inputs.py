@@ -385,12 +385,12 @@ def test_unreadable_or_endless_correction_file_is_refused(tmp_path, caplog, what
     elif what == "missing":
         path, part = str(tmp_path / "nope.json"), "cannot read: [Errno 2] No such file or directory"
     elif what == "dev-zero":
-        path, part = "/dev/zero", "larger than %d bytes, too large for a label file" % MAX_LABEL_FILE_BYTES
+        path, part = "/dev/zero", "larger than %d bytes, too large for a label correction file" % MAX_LABEL_FILE_BYTES
     elif what == "sparse-file-above-the-bound":
         path = str(tmp_path / "big.json")
         with open(path, "wb") as fp:
             fp.truncate(MAX_LABEL_FILE_BYTES + 1)
-        part = "larger than %d bytes, too large for a label file" % MAX_LABEL_FILE_BYTES
+        part = "larger than %d bytes, too large for a label correction file" % MAX_LABEL_FILE_BYTES
     else:
         path, part = "/dev/null", "invalid JSON at line 1, column 1: Expecting value"
     start = time.monotonic()
@@ -408,7 +408,7 @@ def test_label_file_size_bound(tmp_path, caplog, monkeypatch, size, refused):
     assert os.path.getsize(path) == size
     plugin = BalanceLabels(label_correction=path, seed=1)
     if refused:
-        assert_refused(plugin, caplog, "label correction file '%s': larger than 64 bytes, too large for a label file"
+        assert_refused(plugin, caplog, "label correction file '%s': larger than 64 bytes, too large for a label correction file"
                        % path)
     else:
         plugin.initialize()

@@ -26,7 +26,8 @@ from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE
 from ._plan import Plan, images_per_class, negative_images, plan_negatives, plan_signatures
 from ._plan_report import (FORMAT_PLAN_REPORT, PLAN_REPORT_VERSION, METHOD_PLAN, METHOD_REPEAT_FACTOR, METHODS,
                            normalised, plan_report_json, plan_lines, outcome_lines, signature_lines)
-from ._repeat_factor import RFS_THRESHOLD_OPTION, check_threshold, default_threshold, repeat_factors, repeat_factor_plan
+from ._repeat_factor import (RFS_THRESHOLD_OPTION, check_threshold, default_threshold, repeat_factors, repeat_factor_plan,
+                             class_factors, check_repeat_limit)
 from ._signature_sampling import NEGATIVES_POOL, SignatureSampler, emitted_per_class
 from ._seed import resolve_seed, create_rng
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,

@@ -6,7 +6,8 @@ and deep nesting, huge integers, NaN and repeated labels are refused.
 """
 import json
 import math
-from typing import Any, Callable, Dict, List, Tuple
+import os
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._errors import BalanceError
 
@@ -51,7 +52,7 @@ def _reject_constant(path: str, what: str) -> Callable[[str], float]:
     return hook
 
 
-def read_json_file(path: str, what: str) -> Any:
+def read_json_file(path: str, what: str, max_bytes: Optional[int] = None) -> Any:
     """
     Reads a JSON file of this package, bounded in size and number of keys per object,
     with repeated keys, NaN and Infinity refused.
@@ -60,16 +61,19 @@ def read_json_file(path: str, what: str) -> Any:
     :type path: str
     :param what: what the file is, for error messages, e.g. "label correction file"
     :type what: str
+    :param max_bytes: the largest file accepted, None for MAX_LABEL_FILE_BYTES
+    :type max_bytes: int
     :return: the parsed JSON
     :raises BalanceError: if the file cannot be read or is not valid JSON
     """
+    if max_bytes is None:
+        max_bytes = MAX_LABEL_FILE_BYTES
     try:
-        raw = _read_bounded(path, MAX_LABEL_FILE_BYTES + 1)
+        raw = _read_bounded(path, max_bytes + 1)
     except OSError as e:
         raise BalanceError("%s '%s': cannot read: %s" % (what, path, e)) from e
-    if len(raw) > MAX_LABEL_FILE_BYTES:
-        raise BalanceError("%s '%s': larger than %d bytes, too large for a label file"
-                           % (what, path, MAX_LABEL_FILE_BYTES))
+    if len(raw) > max_bytes:
+        raise BalanceError("%s '%s': larger than %d bytes, too large for a %s" % (what, path, max_bytes, what))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -112,6 +116,24 @@ def read_label_map(path: str, what: str) -> Dict[str, Any]:
     return result
 
 
+def _open_without_waiting(path: str):
+    """
+    Opens a file for reading in binary mode. Opening a named pipe (FIFO) waits for a writer
+    forever; it is opened without waiting (then reads block as usual), so a pipe that
+    nobody writes to reads as empty instead of hanging the run.
+    """
+    if not hasattr(os, "O_NONBLOCK"):
+        return open(path, "rb")
+    import fcntl
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        return os.fdopen(fd, "rb")
+    except OSError:
+        os.close(fd)
+        raise
+
+
 def _read_bounded(path: str, limit: int) -> bytes:
     """
     Reads at most limit bytes of a file, in chunks (one read of the whole limit would
@@ -119,7 +141,7 @@ def _read_bounded(path: str, limit: int) -> bytes:
     """
     chunks = []
     size = 0
-    with open(path, "rb") as fp:
+    with _open_without_waiting(path) as fp:
         while size < limit:
             chunk = fp.read(min(READ_CHUNK_BYTES, limit - size))
             if len(chunk) == 0:

@@ -72,10 +72,8 @@ def repeat_factors(images: Mapping[Signature, int], threshold: float, background
     :return: signature -> factor, 1.0 for signatures without a non-background class
     :rtype: dict
     """
-    total = sum(images.values())
     skip = set(background)
-    per_class = images_per_class(images, skip)
-    factor = {c: max(1.0, math.sqrt(threshold * total / n)) for c, n in per_class.items() if n > 0}
+    factor = class_factors(images, threshold, skip)
     result = dict()
     for signature in images:
         value = max((factor[c] for c in signature if c in factor), default=1.0)
@@ -83,6 +81,52 @@ def repeat_factors(images: Mapping[Signature, int], threshold: float, background
             value = min(value, float(max_copies))
         result[signature] = value
     return result
+
+
+def class_factors(images: Mapping[Signature, int], threshold: float, background: Iterable[str] = ()) -> Dict[str, float]:
+    """
+    Computes each class's repeat factor max(1, sqrt(t / f_c)).
+
+    :param images: signature -> images
+    :type images: dict
+    :param threshold: t, a share of the images
+    :type threshold: float
+    :param background: classes left out
+    :type background: iterable
+    :return: class -> factor, sorted by class
+    :rtype: dict
+    """
+    total = sum(images.values())
+    return {c: max(1.0, math.sqrt(threshold * total / n))
+            for c, n in images_per_class(images, set(background)).items() if n > 0}
+
+
+def check_repeat_limit(images: Mapping[Signature, int], threshold: float, background: Iterable[str], limit: int,
+                       source: str):
+    """
+    Checks that no image would be repeated more than limit times (outputs, itself included).
+
+    :param images: signature -> images
+    :type images: dict
+    :param threshold: t, a share of the images
+    :type threshold: float
+    :param background: classes left out
+    :type background: iterable
+    :param limit: the most outputs of one image
+    :type limit: int
+    :param source: the signatures file, for the message
+    :type source: str
+    :raises BalanceError: naming the class with the largest factor
+    """
+    factors = class_factors(images, threshold, background)
+    if len(factors) == 0:
+        return
+    label = max(factors, key=factors.get)
+    if math.ceil(factors[label]) > limit:
+        raise BalanceError("%s: repeat factor sampling would output each image of class '%s' up to %d times "
+                           "(factor %.2f with --rfs_threshold %g), more than the default limit of %d: give "
+                           "--max_copies to cap the factors, or a smaller --rfs_threshold"
+                           % (source, label[:60], math.ceil(factors[label]), factors[label], threshold, limit))
 
 
 def repeat_factor_plan(images: Mapping[Signature, int], target: Target = DEFAULT_TARGET,

@@ -1,6 +1,7 @@
 """
 What 'balance-labels-ic' did, per label: the summary logged at finalize.
 """
+import json
 from dataclasses import dataclass
 from typing import List, Mapping, Optional
 
@@ -12,7 +13,7 @@ MAX_LABEL_SHOWN = 60
 def shown(label: str, limit: int = MAX_LABEL_SHOWN) -> str:
     """
     Returns a label as logs show it: whole up to limit characters, else its start, an
-    ellipsis and how long it is.
+    ellipsis and how long it is; control characters escaped as in JSON.
 
     :param label: the label
     :type label: str
@@ -21,9 +22,11 @@ def shown(label: str, limit: int = MAX_LABEL_SHOWN) -> str:
     :return: the label to show
     :rtype: str
     """
-    if len(label) <= limit:
-        return label
-    return "%s...(%d characters)" % (label[:limit], len(label))
+    result = label if len(label) <= limit else "%s...(%d characters)" % (label[:limit], len(label))
+    if not result.isprintable():
+        # a line break or escape sequence in a label must not forge a log line
+        result = json.dumps(result, ensure_ascii=False)[1:-1]
+    return result
 
 
 @dataclass

@@ -32,6 +32,12 @@ SIGNATURES_FILE = "signatures file"
 MAX_SIGNATURES = 1000000
 """ The most signatures a signatures file may hold. """
 
+MAX_SIGNATURES_FILE_BYTES = 256 * 1024 * 1024
+""" The largest signatures file read (a COCO-sized set of 150,000 images has about 140,000 signatures, 30 MB). """
+
+INDENTED_SIGNATURES = 10000
+""" Signatures files with up to this many signatures are written indented; larger ones compact (half the size). """
+
 Signature = Tuple[str, ...]
 """ The sorted, distinct labels of an image. """
 
@@ -110,8 +116,9 @@ def signatures_json(images: Mapping[Signature, int], objects: Mapping[Signature,
     entries = [{"labels": list(signature), "images": images[signature],
                 "objects": dict(sorted(objects.get(signature, dict()).items()))}
                for signature in sorted(images)]
+    indent = 2 if len(entries) <= INDENTED_SIGNATURES else None
     return json.dumps({"format": FORMAT_SIGNATURES, "version": SIGNATURES_VERSION,
-                       "images": sum(images.values()), "signatures": entries}, indent=2) + "\n"
+                       "images": sum(images.values()), "signatures": entries}, indent=indent) + "\n"
 
 
 def _whole(path: str, where: str, value, maximum: int = MAX_COUNT) -> int:
@@ -166,7 +173,7 @@ def read_signatures(path: str) -> Tuple[Dict[Signature, int], Dict[Signature, Di
                           format or version, a malformed or repeated signature, counts that do
                           not add up
     """
-    data = read_json_file(path, SIGNATURES_FILE)
+    data = read_json_file(path, SIGNATURES_FILE, MAX_SIGNATURES_FILE_BYTES)
     if (not isinstance(data, dict)) or (data.get("format") != FORMAT_SIGNATURES):
         found = data.get("format") if isinstance(data, dict) else None
         raise BalanceError("%s '%s': not a signatures file (expected format '%s'%s; write it with: label-dist -t "

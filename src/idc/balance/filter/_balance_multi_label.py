@@ -13,7 +13,7 @@ from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, S
                               check_max_copies, create_rng, default_threshold, emitted_per_class, outcome_lines,
                               parse_target, plan_lines, plan_report_json, plan_signatures, read_signatures,
                               repeat_factor_plan, repeat_factors, resolve_seed, signature_lines, signature_of,
-                              uniform_stream, write_atomically, MAX_COUNT)
+                              uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES)
 from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._run_guards import OUTPUT_CLAIMS
 from ._split_options import add_split_options
@@ -26,7 +26,9 @@ MAX_NOTES_SHOWN = 20
 """ How many of the plan's notes the warning at initialize lists. """
 
 MAX_COPIES_MULTI_LABEL_HELP = "The most times one image may be output, the image itself included (1: no copies). " \
-                              "Default: 1 with --method plan, no limit with --method repeat-factor."
+                              "Default: 1 with --method plan; with --method repeat-factor the factors are not " \
+                              "capped, but a run that would output an image more than %d times is refused." \
+                              % DEFAULT_MAX_COPIES
 
 
 class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
@@ -96,6 +98,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._selector: Optional[SplitSelector] = None
         self._escaper: Optional[NameEscaper] = None
         self._signatures_path: Optional[str] = None
+        self._signatures_path_read: Optional[str] = None
         self._label_key: Optional[str] = None
         self._check_arguments()
 
@@ -258,9 +261,13 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if len(strangers) > 0:
                 raise BalanceError("option --background: %s not in %s '%s'"
                                    % (", ".join(repr(label) for label in strangers), SIGNATURES_FILE, path))
+            if (len(known) > 0) and known.issubset(background):
+                raise BalanceError("option --background: names every class of %s '%s'; no class is left to balance "
+                                   "(every image would count as a negative)" % (SIGNATURES_FILE, path))
             if (report_path is not None) and (OUTPUT_CLAIMS.claim(report_path, self) is not None):
                 raise BalanceError("option --plan_report '%s': another filter of this run writes this file too"
                                    % report_path)
+            self._signatures_path_read = path
             plan, factors, threshold = self._compute(images, max_copies, background)
             seed = resolve_seed(self.seed)
             sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors)
@@ -312,6 +319,9 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         threshold = self.rfs_threshold
         if threshold is None:
             threshold = default_threshold(plan.target, sum(images.values()))
+        if limit is None:
+            check_repeat_limit(images, threshold, background, DEFAULT_MAX_COPIES,
+                               "%s '%s'" % (SIGNATURES_FILE, self._signatures_path_read))
         optimum = plan_signatures(images, target, limit or _most_repeats(images, threshold, background), background,
                                   self.keep_rare)
         plan.bound = optimum.bound
