@@ -303,3 +303,18 @@ def test_forged_log_lines_are_escaped():
     from idc.balance.core import shown
     assert "\n" not in shown("a\nERROR: fake")
     assert shown("a\nb") == "a\\nb"
+
+
+def test_copy_names_too_long_for_a_file_system_are_an_error(tmp_path, caplog):
+    # an image whose name leaves no room for the copy number: the decision raises a BalanceError
+    # naming it, logged as an ERROR (the writer would fail mid-run with a bare traceback); the
+    # framework's execute() ends the run
+    labels = [["kite"]] + [["car"]] * 5
+    records = od_records(labels)
+    records[0].image_name = "k" * 251 + ".jpg"
+    sig = signatures_file(tmp_path, od_records(labels))
+    out = run_pipeline(records, [BalanceLabelsOD(signatures=str(sig), target="max", max_copies=5, seed=1)])
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(("image '%s'" % records[0].image_name in e) and ("would be longer than the 255 bytes" in e)
+               for e in errors)
+    assert not any("~" in r.image_name for r in out)

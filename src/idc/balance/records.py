@@ -250,6 +250,10 @@ class RecordSnapshot:
                                annotation=annotation)
 
 
+MAX_NAME_BYTES = 255
+""" The longest file name (in bytes) that common file systems allow. """
+
+
 class PendingCopies:
     """
     The copies of one record that are still to be output. They are made one at a time,
@@ -269,10 +273,15 @@ class PendingCopies:
         :type name: str
         :param copies: how many copies to make, at least 1
         :type copies: int
-        :raises BalanceError: if the image cannot be read or encoded
+        :raises BalanceError: if the image cannot be read or encoded, or the copies' names are too long
         """
-        self.snapshot = RecordSnapshot(item)
         self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
+        if name is not None:
+            longest = "%s%d%s" % (self.prefix, copies, self.suffix)
+            if len(os.fsencode(longest)) > MAX_NAME_BYTES:
+                raise BalanceError("image '%s': its copies' names (e.g. '%s') would be longer than the %d bytes file "
+                                   "systems allow for a file name" % (name, longest, MAX_NAME_BYTES))
+        self.snapshot = RecordSnapshot(item)
         self.number = 0
         self.last = copies
 
