@@ -318,3 +318,17 @@ def test_copy_names_too_long_for_a_file_system_are_an_error(tmp_path, caplog):
     assert any(("image '%s'" % records[0].image_name in e) and ("would be longer than the 255 bytes" in e)
                for e in errors)
     assert not any("~" in r.image_name for r in out)
+
+
+@pytest.mark.parametrize("version", ["true", "1.0", '"1"'])
+def test_signatures_version_must_be_the_whole_number_1(tmp_path, version):
+    sig = tmp_path / "sig.json"
+    sig.write_text('{"format": "idc-balance/signatures", "version": %s, "images": 0, "signatures": []}' % version)
+    with pytest.raises(BalanceError, match="is not supported"):
+        BalanceLabelsOD(signatures=str(sig)).initialize()
+
+
+def test_no_keep_rare_only_with_the_plan(tmp_path):
+    sig = signatures_file(tmp_path, od_records(LABELS[:50]))
+    with pytest.raises(BalanceError, match="option --no_keep_rare only applies to --method plan"):
+        BalanceLabelsOD(signatures=str(sig), method="repeat-factor", keep_rare=False).initialize()

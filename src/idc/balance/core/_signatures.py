@@ -179,7 +179,8 @@ def read_signatures(path: str) -> Tuple[Dict[Signature, int], Dict[Signature, Di
         raise BalanceError("%s '%s': not a signatures file (expected format '%s'%s; write it with: label-dist -t "
                            "signatures)" % (SIGNATURES_FILE, path, FORMAT_SIGNATURES,
                                             "" if found is None else ", found %s" % json.dumps(found)))
-    if data.get("version") != SIGNATURES_VERSION:
+    version = data.get("version")
+    if (type(version) is not int) or (version != SIGNATURES_VERSION):
         raise BalanceError("%s '%s': version %s is not supported (this version reads %d)"
                            % (SIGNATURES_FILE, path, json.dumps(data.get("version")), SIGNATURES_VERSION))
     entries = data.get("signatures")

@@ -235,6 +235,9 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                                "-o FILE)")
         if (self.rfs_threshold is not None) and (self.method != METHOD_REPEAT_FACTOR):
             raise BalanceError("option --rfs_threshold only applies to --method %s" % METHOD_REPEAT_FACTOR)
+        if (not self.keep_rare) and (self.method != METHOD_PLAN):
+            raise BalanceError("option --no_keep_rare only applies to --method %s (repeat factor sampling never drops "
+                               "an image)" % METHOD_PLAN)
         signatures = expand_variables(signatures)
         if plan_report is not None:
             plan_report = expand_variables(plan_report)
