@@ -23,7 +23,7 @@ from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
                           signature_of, SignatureCounter, signatures_json, read_signatures)
-from ._plan import Plan, images_per_class, negative_images, plan_negatives, plan_signatures
+from ._plan import CHANGES_NOTE, Plan, images_per_class, negative_images, plan_negatives, plan_signatures
 from ._plan_report import (FORMAT_PLAN_REPORT, PLAN_REPORT_VERSION, METHOD_PLAN, METHOD_REPEAT_FACTOR, METHODS,
                            normalised, plan_report_json, plan_lines, outcome_lines, signature_lines)
 from ._repeat_factor import (RFS_THRESHOLD_OPTION, check_threshold, default_threshold, repeat_factors, repeat_factor_plan,

@@ -96,6 +96,9 @@ EXACT_SIGNATURES = 5000
 a stage whose solution near the LP's plan is not proven optimal keeps it and says so in a note, as HiGHS may
 take minutes to prove the optimum among 10^5 signatures (the LP bound still says how far off it can be). """
 
+CHANGES_NOTE = "copies and drops"
+""" How the note on the copies and drops of a plan that is not proven to have the fewest begins. """
+
 EXACT_CHANGES_SIGNATURES = 500
 """ Up to this many signatures the fewest copies and drops (among the plans of least error) are proven; beyond,
 the best near the LP's plan is kept when it is not proven (HiGHS took 80 s to prove it for 4,919 signatures, where
@@ -282,7 +285,7 @@ def plan_signatures(images: Mapping[Signature, int], target: Target = DEFAULT_TA
         x = np.round(_solve(c2, a2, lo2, hi2, b_lo, b_hi, np.ones(len(c2)), presolve=False).x)
     else:
         x, changes, least = _solve_whole(c2, a2, lo2, hi2, b_lo, b_hi, errors, False, first)
-        search_notes += _near_note("copies and drops", changes, least, n_s, EXACT_CHANGES_SIGNATURES)
+        search_notes += _near_note(CHANGES_NOTE, changes, least, n_s, EXACT_CHANGES_SIGNATURES)
     x = x.astype(np.int64)
     y = n.astype(np.int64) + x[:n_s] - x[n_s:2 * n_s]
     for j, s in enumerate(signatures):

@@ -13,7 +13,8 @@ from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, S
                               check_max_copies, create_rng, default_threshold, emitted_per_class, outcome_lines,
                               parse_target, plan_lines, plan_report_json, plan_signatures, read_signatures,
                               repeat_factor_plan, repeat_factors, resolve_seed, signature_lines, signature_of,
-                              uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES)
+                              uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
+                              CHANGES_NOTE)
 from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._run_guards import OUTPUT_CLAIMS
 from ._split_options import add_split_options
@@ -284,12 +285,14 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
         self.logger().info("%s from %s '%s':\n%s" % ("Plan" if self.method == METHOD_PLAN else "Repeat factor sampling",
                                                     SIGNATURES_FILE, path, "\n".join(plan_lines(plan, self.method))))
-        if len(plan.notes) > 0:
-            notes = ["  " + note for note in plan.notes[:MAX_NOTES_SHOWN]]
-            if len(plan.notes) > MAX_NOTES_SHOWN:
+        # the fewest copies and drops not being proven is worth a line in the plan (INFO), not a warning
+        warned = [note for note in plan.notes if not note.startswith(CHANGES_NOTE)]
+        if len(warned) > 0:
+            notes = ["  " + note for note in warned[:MAX_NOTES_SHOWN]]
+            if len(warned) > MAX_NOTES_SHOWN:
                 notes.append("  ... and %d more (all of them: -l INFO or --plan_report)"
-                             % (len(plan.notes) - MAX_NOTES_SHOWN))
-            self.logger().warning("The target %d cannot be met for every class (error %s, normalised %.4f):\n%s"
+                             % (len(warned) - MAX_NOTES_SHOWN))
+            self.logger().warning("The plan misses the target %d (error %s, normalised %.4f):\n%s"
                                   % (plan.target, round(plan.error, 2), plan.normalised_error, "\n".join(notes)))
         self._signatures_path = path
         self._plan = plan
