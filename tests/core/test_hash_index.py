@@ -1,0 +1,47 @@
+"""
+The Hamming index against a linear scan: on random hashes with planted near neighbours at
+every distance up to the radius and beyond, it finds exactly the hashes within the radius.
+"""
+import numpy as np
+import pytest
+
+from idc.balance.core import BalanceError, HammingIndex, hamming, chunk_neighbours
+
+
+def planted(rng, count, radius):
+    """ Random 64-bit hashes, and for each a copy with d random bits flipped, d up to radius + 2. """
+    base = [int(v) for v in rng.integers(0, 2 ** 64, size=count, dtype=np.uint64)]
+    result = []
+    for value in base:
+        result.append(value)
+        d = int(rng.integers(0, radius + 3))
+        flipped = value
+        for bit in rng.choice(64, size=d, replace=False):
+            flipped ^= 1 << int(bit)
+        result.append(flipped)
+    return result
+
+
+@pytest.mark.parametrize("radius", [0, 3, 4, 8, 10, 15])
+def test_finds_exactly_the_hashes_within_the_radius(radius):
+    rng = np.random.default_rng(radius)
+    hashes = planted(rng, 400, radius)
+    index = HammingIndex(radius)
+    for i, value in enumerate(hashes):
+        found = index.search(value)
+        expected = [(j, hamming(value, hashes[j])) for j in range(i) if hamming(value, hashes[j]) <= radius]
+        assert found == expected
+        assert index.add(value) == i
+    assert len(index) == len(hashes)
+
+
+def test_chunk_neighbours_count():
+    # C(16, 0) + C(16, 1) + C(16, 2) masks within distance 2 of a 16-bit chunk
+    assert len(chunk_neighbours(2)) == 1 + 16 + 120
+    assert len(set(chunk_neighbours(3))) == len(chunk_neighbours(3))
+
+
+@pytest.mark.parametrize("radius", [-1, 16, 2.0, True, "4"])
+def test_radius_is_checked(radius):
+    with pytest.raises(BalanceError, match="hash radius"):
+        HammingIndex(radius)
