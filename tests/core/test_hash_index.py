@@ -36,9 +36,9 @@ def test_finds_exactly_the_hashes_within_the_radius(radius):
 
 
 def test_chunk_neighbours_count():
-    # C(16, 0) + C(16, 1) + C(16, 2) masks within distance 2 of a 16-bit chunk
-    assert len(chunk_neighbours(2)) == 1 + 16 + 120
-    assert len(set(chunk_neighbours(3))) == len(chunk_neighbours(3))
+    # C(21, 0) + C(21, 1) + C(21, 2) masks within distance 2 of a 21-bit chunk, all distinct
+    assert len(chunk_neighbours(2, 21)) == 1 + 21 + 210
+    assert len(set(chunk_neighbours(3, 22))) == len(chunk_neighbours(3, 22)) == 1 + 22 + 231 + 1540
 
 
 @pytest.mark.parametrize("radius", [-1, 16, 2.0, True, "4"])

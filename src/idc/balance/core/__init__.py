@@ -30,7 +30,7 @@ from ._repeat_factor import (RFS_THRESHOLD_OPTION, check_threshold, default_thre
                              class_factors, check_repeat_limit)
 from ._signature_sampling import NEGATIVES_POOL, SignatureSampler, emitted_per_class
 from ._seed import resolve_seed, create_rng
-from ._hash_index import HASH_BITS, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours
+from ._hash_index import HASH_BITS, CHUNK_WIDTHS, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index
