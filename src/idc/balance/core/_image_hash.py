@@ -1,0 +1,78 @@
+"""
+Image hashes for finding duplicates: an exact hash of the decoded pixels (identical images,
+whatever their encoding: byte copies, lossless re-encodings) and a 64-bit perceptual hash
+(pHash: near duplicates, e.g. re-encoded, rescaled, brightened or slightly cropped copies,
+are a few bits apart; different images about 32).
+
+The perceptual hash decodes only what it needs: JPEG images are decoded at a reduced scale
+(Pillow's draft mode, down to 1/8 of the size, never below twice the hash's input), then the
+image is converted to grayscale, resized to 32x32, transformed with a 2D DCT, and each of the
+8x8 lowest frequencies becomes a bit: 1 where it is above their median (as imagehash's phash).
+"""
+import hashlib
+import io
+
+import numpy as np
+from PIL import Image
+
+from ._errors import BalanceError
+
+HASH_SIZE = 8
+""" The perceptual hash has HASH_SIZE x HASH_SIZE bits. """
+
+HASH_INPUT = 32
+""" The side of the grayscale image the DCT transforms. """
+
+EXACT_DIGEST_BYTES = 16
+""" The size of the exact hash (BLAKE2b), in bytes. """
+
+
+def open_image(data: bytes, name: str) -> Image.Image:
+    """
+    Opens encoded image bytes.
+
+    :param data: the encoded image
+    :type data: bytes
+    :param name: the image's name, for the error message
+    :type name: str
+    :return: the (lazily decoded) image
+    :raises BalanceError: naming the image if the bytes are not an image Pillow reads
+    """
+    try:
+        return Image.open(io.BytesIO(data))
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BalanceError("image '%s': cannot be read: %s" % (name, e)) from e
+
+
+def perceptual_hash(image: Image.Image) -> int:
+    """
+    Computes the 64-bit perceptual hash of an image (see the module).
+
+    :param image: the image (opened, not yet decoded: JPEG images are then decoded at a reduced scale)
+    :type image: Image.Image
+    :return: the hash, 0 to 2^64 - 1
+    :rtype: int
+    """
+    from scipy.fft import dctn
+    image.draft("L", (2 * HASH_INPUT, 2 * HASH_INPUT))
+    small = image.convert("L").resize((HASH_INPUT, HASH_INPUT), Image.Resampling.LANCZOS)
+    pixels = np.asarray(small, dtype=np.float64)
+    low = dctn(pixels, type=2, norm="ortho")[:HASH_SIZE, :HASH_SIZE]
+    bits = (low > np.median(low)).flatten()
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+
+
+def exact_hash(image: Image.Image) -> bytes:
+    """
+    Computes the exact hash of an image: a digest of its mode, size and decoded pixels, so
+    that identical pixels give the same hash whatever the file format.
+
+    :param image: the image
+    :type image: Image.Image
+    :return: the digest
+    :rtype: bytes
+    """
+    digest = hashlib.blake2b(digest_size=EXACT_DIGEST_BYTES)
+    digest.update(("%s %d %d|" % (image.mode, image.width, image.height)).encode("ascii"))
+    digest.update(image.tobytes())
+    return digest.digest()
