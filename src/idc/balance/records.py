@@ -174,6 +174,20 @@ IMAGE_SIGNATURES = [
 """ The leading bytes of the image formats idc writes, and their Pillow names. """
 
 
+def encoded_bytes(item: ImageData) -> Optional[bytes]:
+    """
+    Returns the encoded image of a record, as idc's writers would write it (see
+    :func:`_written_bytes`), without decoding it.
+
+    :param item: the record
+    :type item: ImageData
+    :return: the bytes, None if the record has none
+    :rtype: bytes
+    :raises BalanceError: if the source cannot be read or the image cannot be encoded
+    """
+    return _written_bytes(item)
+
+
 def _image_format(data: bytes) -> Optional[str]:
     """
     Returns the format of encoded image bytes from their first bytes (what idc checks
