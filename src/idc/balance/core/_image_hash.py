@@ -5,7 +5,7 @@ whatever their encoding: byte copies, lossless re-encodings) and a 64-bit percep
 are a few bits apart; different images about 32).
 
 The perceptual hash decodes only what it needs: JPEG images are decoded at a reduced scale
-(Pillow's draft mode, down to 1/8 of the size, never below twice the hash's input), then the
+(Pillow's draft mode, down to 1/8 of the size, not below the hash's input), then the
 image is converted to grayscale, resized to 32x32, transformed with a 2D DCT, and each of the
 8x8 lowest frequencies becomes a bit: 1 where it is above their median (as imagehash's phash).
 """
@@ -54,7 +54,7 @@ def perceptual_hash(image: Image.Image) -> int:
     :rtype: int
     """
     from scipy.fft import dctn
-    image.draft("L", (2 * HASH_INPUT, 2 * HASH_INPUT))
+    image.draft("L", (HASH_INPUT, HASH_INPUT))
     small = image.convert("L").resize((HASH_INPUT, HASH_INPUT), Image.Resampling.LANCZOS)
     pixels = np.asarray(small, dtype=np.float64)
     low = dctn(pixels, type=2, norm="ortho")[:HASH_SIZE, :HASH_SIZE]
