@@ -128,7 +128,7 @@ def _read_source(item: ImageData) -> bytes:
         raise BalanceError("image '%s': cannot read: %s" % (item.source, e.strerror or e)) from e
 
 
-def _written_bytes(item: ImageData) -> Optional[bytes]:
+def written_bytes(item: ImageData) -> Optional[bytes]:
     """
     Returns the bytes that idc's writers would write for the record (ImageData.save_image):
     its source file's when it has no bytes of its own and the file exists (even if an
@@ -174,20 +174,6 @@ IMAGE_SIGNATURES = [
 """ The leading bytes of the image formats idc writes, and their Pillow names. """
 
 
-def encoded_bytes(item: ImageData) -> Optional[bytes]:
-    """
-    Returns the encoded image of a record, as idc's writers would write it (see
-    :func:`_written_bytes`), without decoding it.
-
-    :param item: the record
-    :type item: ImageData
-    :return: the bytes, None if the record has none
-    :rtype: bytes
-    :raises BalanceError: if the source cannot be read or the image cannot be encoded
-    """
-    return _written_bytes(item)
-
-
 def _image_format(data: bytes) -> Optional[str]:
     """
     Returns the format of encoded image bytes from their first bytes (what idc checks
@@ -223,7 +209,7 @@ class RecordSnapshot:
         :raises BalanceError: if the image cannot be read or encoded
         """
         self.item = item
-        self.data = _written_bytes(item)
+        self.data = written_bytes(item)
         self.image_format = None if self.data is None else _image_format(self.data)
         self.image_size = item._image_size
         if (self.image_size is None) and (item._data is None) and (item.source is not None):

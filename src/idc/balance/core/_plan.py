@@ -58,14 +58,26 @@ class Plan:
     negatives: int = 0
     """ how many of them to emit (copies included), chosen uniformly among them """
 
-    @property
-    def normalised_error(self) -> float:
+    def normalise(self, error: float) -> float:
         """
-        The error divided by (classes x target), 0 without classes or target.
+        Divides an error (of this plan, its bound, or what a stream emitted) by (classes x
+        target), 0 without classes or target.
+
+        :param error: the error
+        :type error: float
+        :return: the normalised error
+        :rtype: float
         """
         if (len(self.planned) == 0) or (self.target == 0):
             return 0.0
-        return self.error / (len(self.planned) * self.target)
+        return error / (len(self.planned) * self.target)
+
+    @property
+    def normalised_error(self) -> float:
+        """
+        The plan's error divided by (classes x target), 0 without classes or target.
+        """
+        return self.normalise(self.error)
 
 
 def images_per_class(images: Mapping[Signature, int], background: Iterable[str] = ()) -> Dict[str, int]:

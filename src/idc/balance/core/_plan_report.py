@@ -51,9 +51,7 @@ def normalised(error: float, plan: Plan) -> float:
     :return: the normalised error
     :rtype: float
     """
-    if (len(plan.planned) == 0) or (plan.target == 0):
-        return 0.0
-    return error / (len(plan.planned) * plan.target)
+    return plan.normalise(error)
 
 
 def plan_report_json(plan: Plan, images: Mapping[Signature, int], method: str, max_copies: Optional[int],

@@ -10,10 +10,11 @@ LVIS chose t = 0.001 for 1,203 classes; in a set of 20 classes that repeats noth
 the default threshold here is the image share of the target: t = T / images.
 """
 import math
-from typing import Dict, Iterable, Mapping, Optional
+from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from ._errors import BalanceError
-from ._plan import Plan, images_per_class, negative_images, plan_negatives
+from ._report import shown
+from ._plan import Plan, images_per_class, negative_images, plan_negatives, plan_signatures
 from ._signatures import Signature
 from ._targets import Target, DEFAULT_TARGET, target_value, round_half_up
 
@@ -126,7 +127,7 @@ def check_repeat_limit(images: Mapping[Signature, int], threshold: float, backgr
         raise BalanceError("%s: repeat factor sampling would output each image of class '%s' up to %d times "
                            "(factor %.2f with --rfs_threshold %g), more than the default limit of %d: give "
                            "--max_copies to cap the factors, or a smaller --rfs_threshold"
-                           % (source, label[:60], math.ceil(factors[label]), factors[label], threshold, limit))
+                           % (source, shown(label), math.ceil(factors[label]), factors[label], threshold, limit))
 
 
 def repeat_factor_plan(images: Mapping[Signature, int], target: Target = DEFAULT_TARGET,
@@ -136,7 +137,7 @@ def repeat_factor_plan(images: Mapping[Signature, int], target: Target = DEFAULT
     What repeat factor sampling emits in expectation, as a plan: emit holds the expected
     images per signature and planned the expected images per class (not whole numbers), the
     error is that of the expectation against the target. The bound is left at 0 (see
-    :func:`plan_signatures` for the LP bound).
+    :func:`repeat_factor_sampling` for it).
 
     :param images: signature -> images
     :type images: dict
@@ -149,8 +150,37 @@ def repeat_factor_plan(images: Mapping[Signature, int], target: Target = DEFAULT
     :type background: iterable
     :param negatives: how many images without a non-background class to emit
     :type negatives: int
-    :return: the plan, and the threshold used
+    :return: the plan
     :rtype: Plan
+    """
+    return _sampling(images, target, threshold, max_copies, background, negatives)[0]
+
+
+def repeat_factor_sampling(images: Mapping[Signature, int], target: Target = DEFAULT_TARGET,
+                           threshold: Optional[float] = None, max_copies: Optional[int] = None,
+                           background: Iterable[str] = (), negatives: int = 0,
+                           keep_rare: bool = True) -> Tuple[Plan, Dict[Signature, float], float]:
+    """
+    Everything a run of repeat factor sampling needs: its expectation as a plan (see
+    :func:`repeat_factor_plan`) with the LP bound of the optimal plan at the same copy limit
+    (the largest factor rounded up when there is none), the factor of each signature, and
+    the threshold used.
+
+    :param keep_rare: whether the bound keeps rare images (as the plan would)
+    :type keep_rare: bool
+    :return: the plan, signature -> factor, and the threshold
+    :rtype: tuple
+    """
+    plan, factors, threshold = _sampling(images, target, threshold, max_copies, background, negatives)
+    most = max_copies if max_copies is not None else max(1, math.ceil(max(factors.values(), default=1.0)))
+    plan.bound = plan_signatures(images, target, most, background, keep_rare).bound
+    return plan, factors, threshold
+
+
+def _sampling(images: Mapping[Signature, int], target: Target, threshold: Optional[float], max_copies: Optional[int],
+              background: Iterable[str], negatives: int) -> Tuple[Plan, Dict[Signature, float], float]:
+    """
+    The expectation of repeat factor sampling, its factors and its threshold.
     """
     skip = set(background)
     counts_in = images_per_class(images, skip)
@@ -164,4 +194,5 @@ def repeat_factor_plan(images: Mapping[Signature, int], target: Target = DEFAULT
     copies = sum(emit[s] - images[s] for s in images if emit[s] > 0)
     negatives_in = negative_images(images, skip)
     negatives_out, notes = plan_negatives(negatives_in, negatives, max_copies or 1)
-    return Plan(emit, t, counts_in, planned, error, 0.0, copies, 0, notes, negatives_in, negatives_out)
+    plan = Plan(emit, t, counts_in, planned, error, 0.0, copies, 0, notes, negatives_in, negatives_out)
+    return plan, factors, threshold

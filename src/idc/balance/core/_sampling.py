@@ -142,12 +142,12 @@ class ExactSampler:
         self._fallback = fallback
         self._targets = dict(targets)
         self._state: Dict[str, List] = dict()
-        """ per label: [records in, (unused), (unused), count n, base emissions, extra needed, extra chosen]; kept and
+        """ per label: [records in, count n, base emissions, extra needed, extra chosen]; kept and
         copies follow from them (see tallies()) """
         for label, n in counts.items():
             t = targets[label]
             base, extra = (divmod(t, n) if n > 0 else (0, 0))
-            self._state[label] = [0, 0, 0, n, base, extra, 0]
+            self._state[label] = [0, n, base, extra, 0]
         self._aliases = dict(aliases or dict())
         for alias, label in self._aliases.items():
             self._state[alias] = self._state[label]
@@ -175,14 +175,14 @@ class ExactSampler:
             return self._fallback.emit_count(label)
         seen = state[_IN]
         state[_IN] = seen + 1
-        n = state[3]
+        n = state[1]
         if seen >= n:
             return 0
         # kept and copies follow from the records seen and the extra emissions chosen (see tallies())
-        if (state[5] > state[6]) and (next(self._uniforms) * (n - seen) < state[5] - state[6]):
-            state[6] += 1
-            return state[4] + 1
-        return state[4]
+        if (state[3] > state[4]) and (next(self._uniforms) * (n - seen) < state[3] - state[4]):
+            state[4] += 1
+            return state[2] + 1
+        return state[2]
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
@@ -196,9 +196,9 @@ class ExactSampler:
         for label, s in self._state.items():
             if label in self._aliases:
                 continue
-            decided = min(s[_IN], s[3])
-            emitted = s[4] * decided + s[6]
-            kept = decided if s[4] > 0 else s[6]
+            decided = min(s[_IN], s[1])
+            emitted = s[2] * decided + s[4]
+            kept = decided if s[2] > 0 else s[4]
             result[label] = LabelTally(s[_IN], kept, emitted - kept, float(self._targets[label]))
         result.update(self._fallback.tallies())
         return dict(sorted(result.items()))
@@ -212,8 +212,8 @@ class ExactSampler:
         :return: label -> difference, sorted by label
         :rtype: dict
         """
-        result = {label: s[_IN] - s[3] for label, s in self._state.items()
-                  if (s[_IN] != s[3]) and (label not in self._aliases)}
+        result = {label: s[_IN] - s[1] for label, s in self._state.items()
+                  if (s[_IN] != s[1]) and (label not in self._aliases)}
         for label in self._fallback.tallies():
             result[label] = None
         return dict(sorted(result.items()))

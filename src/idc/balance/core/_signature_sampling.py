@@ -123,3 +123,24 @@ def emitted_per_class(tallies: Mapping[Signature, LabelTally], unknown: Mapping[
             if label in result:
                 result[label] += count
     return result
+
+
+def makes_copies(images: Mapping[Signature, int], plan: Plan, factors: Optional[Mapping[Signature, float]] = None) -> bool:
+    """
+    Whether a run of the plan (or of repeat factor sampling with these factors) can output
+    an image more than once.
+
+    :param images: signature -> images
+    :type images: dict
+    :param plan: the plan
+    :type plan: Plan
+    :param factors: signature -> repeat factor, None for the plan
+    :type factors: dict
+    :return: True if copies can be made
+    :rtype: bool
+    """
+    if plan.negatives > plan.negatives_in:
+        return True
+    if factors is not None:
+        return any(factor > 1.0 for factor in factors.values())
+    return any(plan.emit.get(s, 0) > n for s, n in images.items())

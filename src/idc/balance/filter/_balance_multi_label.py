@@ -1,5 +1,4 @@
 import argparse
-import math
 import os
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -10,9 +9,9 @@ from wai.logging import LOGGING_WARNING
 from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, SIGNATURES_FILE, METHODS, METHOD_PLAN,
                               METHOD_REPEAT_FACTOR, COPY_MARKER, TARGET_HELP, check_choice, check_flag, check_names,
                               check_output_file, check_path, check_seed, check_threshold, check_whole_number,
-                              check_max_copies, create_rng, default_threshold, emitted_per_class, outcome_lines,
+                              check_max_copies, create_rng, emitted_per_class, outcome_lines,
                               parse_target, plan_lines, plan_report_json, plan_signatures, read_signatures,
-                              repeat_factor_plan, repeat_factors, resolve_seed, signature_lines, signature_of,
+                              repeat_factor_sampling, makes_copies, resolve_seed, signature_lines, signature_of,
                               uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
                               CHANGES_NOTE)
 from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
@@ -99,7 +98,6 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._selector: Optional[SplitSelector] = None
         self._escaper: Optional[NameEscaper] = None
         self._signatures_path: Optional[str] = None
-        self._signatures_path_read: Optional[str] = None
         self._label_key: Optional[str] = None
         self._check_arguments()
 
@@ -271,8 +269,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if (report_path is not None) and (OUTPUT_CLAIMS.claim(report_path, self) is not None):
                 raise BalanceError("option --plan_report '%s': another filter of this run writes this file too"
                                    % report_path)
-            self._signatures_path_read = path
-            plan, factors, threshold = self._compute(images, max_copies, background)
+            plan, factors, threshold = self._compute(images, max_copies, background, path)
             seed = resolve_seed(self.seed)
             sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors)
             if report_path is not None:
@@ -297,7 +294,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._signatures_path = path
         self._plan = plan
         self._selector = None if self.split_names is None else selector
-        self._escaper = NameEscaper() if _makes_copies(images, plan, factors) else None
+        self._escaper = NameEscaper() if makes_copies(images, plan, factors) else None
         self._label_key = self._record_label_key()
         self._sampler = sampler
 
@@ -309,11 +306,13 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             return max_copies
         return DEFAULT_MULTI_LABEL_MAX_COPIES if self.method == METHOD_PLAN else None
 
-    def _compute(self, images: Dict[Signature, int], max_copies: Optional[int],
-                 background: List[str]) -> Tuple[Plan, Optional[Dict[Signature, float]], Optional[float]]:
+    def _compute(self, images: Dict[Signature, int], max_copies: Optional[int], background: List[str],
+                 path: str) -> Tuple[Plan, Optional[Dict[Signature, float]], Optional[float]]:
         """
         Computes the plan, or the expectation of repeat factor sampling and its factors.
 
+        :param path: the signatures file, for messages
+        :type path: str
         :return: the plan, the factors (None for the plan) and the threshold (None for the plan)
         :rtype: tuple
         """
@@ -321,17 +320,11 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         limit = self._limit(max_copies)
         if self.method == METHOD_PLAN:
             return plan_signatures(images, target, limit, background, self.keep_rare, self.negatives), None, None
-        plan = repeat_factor_plan(images, target, self.rfs_threshold, limit, background, self.negatives)
-        threshold = self.rfs_threshold
-        if threshold is None:
-            threshold = default_threshold(plan.target, sum(images.values()))
+        plan, factors, threshold = repeat_factor_sampling(images, target, self.rfs_threshold, limit, background,
+                                                          self.negatives, self.keep_rare)
         if limit is None:
-            check_repeat_limit(images, threshold, background, DEFAULT_MAX_COPIES,
-                               "%s '%s'" % (SIGNATURES_FILE, self._signatures_path_read))
-        optimum = plan_signatures(images, target, limit or _most_repeats(images, threshold, background), background,
-                                  self.keep_rare)
-        plan.bound = optimum.bound
-        return plan, repeat_factors(images, threshold, background, limit), threshold
+            check_repeat_limit(images, threshold, background, DEFAULT_MAX_COPIES, "%s '%s'" % (SIGNATURES_FILE, path))
+        return plan, factors, threshold
 
     def _do_process_stream(self, data):
         """
@@ -441,25 +434,6 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if escaped is not None:
                 result.append(escaped)
         return result
-
-
-def _makes_copies(images: Dict[Signature, int], plan: Plan, factors: Optional[Dict[Signature, float]]) -> bool:
-    """
-    Whether a run can output an image more than once.
-    """
-    if plan.negatives > plan.negatives_in:
-        return True
-    if factors is not None:
-        return any(factor > 1.0 for factor in factors.values())
-    return any(plan.emit.get(s, 0) > n for s, n in images.items())
-
-
-def _most_repeats(images: Dict[Signature, int], threshold: float, background: List[str]) -> int:
-    """
-    The most times repeat factor sampling outputs an image (its largest factor, rounded up).
-    """
-    factors = repeat_factors(images, threshold, background)
-    return max(1, math.ceil(max(factors.values(), default=1.0)))
 
 
 def write_report(path: str, text: str):

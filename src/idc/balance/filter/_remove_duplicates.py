@@ -7,7 +7,7 @@ from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentat
 
 from idc.balance.core import (BalanceError, DuplicateFinder, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,
                               MAX_RADIUS, check_choice, check_text, check_threshold_bits)
-from idc.balance.records import encoded_bytes, record_labels
+from idc.balance.records import written_bytes, record_labels
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
 ACTION_DROP = "drop"
@@ -179,7 +179,7 @@ class RemoveDuplicates(LazyOutputFilter):
         for item in (data if isinstance(data, list) else (data,)):
             name = item.image_name or "(unnamed)"
             try:
-                encoded = encoded_bytes(item)
+                encoded = written_bytes(item)
                 found = None if encoded is None else self._finder.check(encoded, name)
             except BalanceError as e:
                 self._skip(name, str(e))
