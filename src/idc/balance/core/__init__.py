@@ -33,7 +33,7 @@ from ._seed import resolve_seed, create_rng
 from ._image_hash import HASH_SIZE, open_image, perceptual_hash, exact_hash
 from ._duplicates import (HASH_EXACT, HASH_PERCEPTUAL, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,
                           check_threshold_bits, DuplicateFinder)
-from ._hash_index import HASH_BITS, CHUNK_WIDTHS, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours
+from ._hash_index import HASH_BITS, CHUNK_WIDTHS, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours, chunk_radii
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index

@@ -3,13 +3,14 @@ A Hamming-distance index over 64-bit image hashes: which earlier hashes lie with
 radius of a new one, in time that does not grow with the number of hashes stored (for
 hashes that are spread out, as image hashes of distinct images are).
 
-Multi-index hashing (Norouzi et al.): the hash is split into 3 chunks of 21-22 bits. If
-two hashes differ in at most r bits, at least one chunk differs in at most floor(r / 3)
-bits (pigeonhole), so the candidates are the hashes stored under the chunk values within
-that distance of the query's chunks; each candidate's full distance is then checked. With
-2^21 values per chunk, up to a million spread-out hashes leave about one per chunk value,
-so a look-up costs its probes (3 to 4,700, by the radius) whatever the index holds. Per hash
-the index holds the hash (8 bytes) and one reference per chunk.
+Multi-index hashing (Norouzi, Punjani and Fleet, 2012): the hash is split into 3 chunks of
+21-22 bits. If two hashes differ in at most r = 3 q + a bits (0 <= a < 3), one of the first
+a + 1 chunks differs in at most q bits or one of the others in at most q - 1 bits (pigeonhole),
+so the candidates are the hashes stored under the chunk values within those distances of the
+query's chunks; each candidate's full distance is then checked. With 2^21 values per chunk,
+up to a million spread-out hashes leave at most about one per chunk value, so a look-up costs
+its probes (3 to 4,000, by the radius) and the few candidates they find. Per hash the index
+holds the hash (8 bytes) and one 4-byte link per chunk.
 """
 from itertools import combinations
 from typing import List, Tuple
@@ -59,6 +60,20 @@ def chunk_neighbours(radius: int, width: int) -> List[int]:
     return result
 
 
+def chunk_radii(radius: int) -> List[int]:
+    """
+    Returns the radius to search in each chunk so that every hash within a radius is found
+    (the refined pigeonhole of the module; -1: the chunk is not searched).
+
+    :param radius: the full radius
+    :type radius: int
+    :return: the radius per chunk
+    :rtype: list
+    """
+    q, a = divmod(radius, CHUNKS)
+    return [q if c <= a else q - 1 for c in range(CHUNKS)]
+
+
 def hamming(a: int, b: int) -> int:
     """
     Returns the number of bits in which two hashes differ.
@@ -76,10 +91,11 @@ def hamming(a: int, b: int) -> int:
 class HammingIndex:
     """
     Stores 64-bit hashes and finds the stored ones within a fixed radius of a query (see the module).
-    Each chunk has a table of 2^width list heads (the newest hash with that chunk value) and
-    each hash a link per chunk to the previous one with the same value, all numpy arrays, so
-    that the probes of a look-up are one vectorised gather per chunk: 24 MB for the tables,
-    20 bytes per hash (the hash and three links).
+    The chunks' tables are one numpy array of list heads (per chunk and chunk value, the slot
+    of the newest hash with that value; a hash's slot in chunk c is 3 id + c) and each slot
+    links to the previous slot with the same chunk value, so a look-up gathers the heads of
+    all its probes at once and then follows all chains one step per gather: 24 MB for the
+    tables, 20 bytes per hash (the hash and three links).
     """
 
     def __init__(self, radius: int):
@@ -91,11 +107,14 @@ class HammingIndex:
         if isinstance(radius, bool) or not isinstance(radius, int) or not (0 <= radius <= MAX_RADIUS):
             raise BalanceError("hash radius: %r is not a whole number from 0 to %d" % (radius, MAX_RADIUS))
         self.radius = radius
-        self._masks = [np.array(chunk_neighbours(radius // CHUNKS, width), dtype=np.int64) for width in CHUNK_WIDTHS]
         self._shifts = [sum(CHUNK_WIDTHS[:c]) for c in range(CHUNKS)]
         self._chunk_masks = [(1 << width) - 1 for width in CHUNK_WIDTHS]
-        self._heads = [np.full(1 << width, NONE, dtype=np.int32) for width in CHUNK_WIDTHS]
-        self._links = np.full((INITIAL_CAPACITY, CHUNKS), NONE, dtype=np.int32)
+        self._offsets = [sum(1 << width for width in CHUNK_WIDTHS[:c]) for c in range(CHUNKS)]
+        # per chunk, the table positions probed for a chunk value of 0 (XORed with the query's chunk value)
+        self._probes = [np.array(chunk_neighbours(r, width), dtype=np.int64) if r >= 0 else None
+                        for r, width in zip(chunk_radii(radius), CHUNK_WIDTHS)]
+        self._heads = np.full(sum(1 << width for width in CHUNK_WIDTHS), NONE, dtype=np.int32)
+        self._links = np.full(INITIAL_CAPACITY * CHUNKS, NONE, dtype=np.int32)
         self._hashes = np.zeros(INITIAL_CAPACITY, dtype=np.uint64)
         self._count = 0
 
@@ -114,14 +133,15 @@ class HammingIndex:
         index = self._count
         if index == len(self._hashes):
             self._hashes = np.concatenate([self._hashes, np.zeros(len(self._hashes), dtype=np.uint64)])
-            self._links = np.concatenate([self._links, np.full(self._links.shape, NONE, dtype=np.int32)])
+            self._links = np.concatenate([self._links, np.full(len(self._links), NONE, dtype=np.int32)])
         self._hashes[index] = value
-        links = self._links[index]
+        heads = self._heads
+        links = self._links
         for c in range(CHUNKS):
-            key = (value >> self._shifts[c]) & self._chunk_masks[c]
-            heads = self._heads[c]
-            links[c] = heads[key]
-            heads[key] = index
+            key = self._offsets[c] + ((value >> self._shifts[c]) & self._chunk_masks[c])
+            slot = index * CHUNKS + c
+            links[slot] = heads[key]
+            heads[key] = slot
         self._count = index + 1
         return index
 
@@ -134,17 +154,20 @@ class HammingIndex:
         :return: (id, distance) of every match, by id
         :rtype: list
         """
+        keys = [self._offsets[c] + (((value >> self._shifts[c]) & self._chunk_masks[c]) ^ self._probes[c])
+                for c in range(CHUNKS) if self._probes[c] is not None]
+        slots = self._heads[np.concatenate(keys)]
+        slots = slots[slots != NONE]
         found = []
-        for c in range(CHUNKS):
-            ids = self._heads[c][((value >> self._shifts[c]) & self._chunk_masks[c]) ^ self._masks[c]]
-            ids = ids[ids != NONE]
-            while ids.size > 0:
-                found.append(ids)
-                ids = self._links[ids, c]
-                ids = ids[ids != NONE]
+        while slots.size > 0:
+            found.append(slots)
+            slots = self._links[slots]
+            slots = slots[slots != NONE]
         if len(found) == 0:
             return []
-        ids = np.unique(np.concatenate(found))
+        # the distance of every candidate first, then the few matches made unique (a match found in two chunks)
+        ids = np.concatenate(found) // CHUNKS
         distances = np.bitwise_count(self._hashes[ids] ^ np.uint64(value))
-        keep = distances <= self.radius
-        return list(zip(ids[keep].tolist(), distances[keep].astype(int).tolist()))
+        ids, first = np.unique(ids[distances <= self.radius], return_index=True)
+        distances = distances[distances <= self.radius][first]
+        return list(zip(ids.tolist(), distances.astype(int).tolist()))
