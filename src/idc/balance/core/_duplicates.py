@@ -51,6 +51,59 @@ class DuplicateFinder:
         self._exact: Dict[bytes, int] = dict()
         self._names: List[str] = []
 
+    def hash(self, data: bytes, name: str):
+        """
+        Hashes an image.
+
+        :param data: the encoded image
+        :type data: bytes
+        :param name: its name, for the error message
+        :type name: str
+        :return: the hash: an int (perceptual) or bytes (exact)
+        :raises BalanceError: naming the image if it cannot be decoded
+        """
+        image = open_image(data, name)
+        try:
+            if self._index is None:
+                return exact_hash(image)
+            return perceptual_hash(image)
+        except (OSError, SyntaxError, ValueError) as e:
+            raise BalanceError("image '%s': cannot be decoded: %s" % (name, e)) from e
+
+    def match(self, value) -> Optional[Tuple[int, int]]:
+        """
+        Finds the kept image a hash duplicates: the nearest within the threshold, the earlier of equally near ones.
+
+        :param value: the hash
+        :return: the kept image's number (0, 1, ... in the order of keeping) and the distance, None if none
+        :rtype: tuple
+        """
+        if self._index is None:
+            found = self._exact.get(value)
+            return None if found is None else (found, 0)
+        matches = self._index.search(value)
+        if len(matches) == 0:
+            return None
+        found, distance = min(matches, key=lambda m: (m[1], m[0]))
+        return found, distance
+
+    def keep(self, value, name) -> int:
+        """
+        Keeps an image: later ones are compared with it.
+
+        :param value: its hash
+        :param name: its name (or any reference to it, returned by kept_names)
+        :return: its number among the kept images
+        :rtype: int
+        """
+        number = len(self._names)
+        if self._index is None:
+            self._exact[value] = number
+        else:
+            self._index.add(value)
+        self._names.append(name)
+        return number
+
     def check(self, data: bytes, name: str) -> Optional[Tuple[str, int]]:
         """
         Hashes an image and compares it with the images kept so far; a new image is kept.
@@ -63,25 +116,19 @@ class DuplicateFinder:
         :rtype: tuple
         :raises BalanceError: naming the image if it cannot be decoded
         """
-        image = open_image(data, name)
-        try:
-            if self._index is None:
-                key = exact_hash(image)
-                found = self._exact.get(key)
-                if found is not None:
-                    return self._names[found], 0
-                self._exact[key] = len(self._names)
-            else:
-                value = perceptual_hash(image)
-                matches = self._index.search(value)
-                if len(matches) > 0:
-                    found, distance = min(matches, key=lambda m: (m[1], m[0]))
-                    return self._names[found], distance
-                self._index.add(value)
-        except (OSError, SyntaxError, ValueError) as e:
-            raise BalanceError("image '%s': cannot be decoded: %s" % (name, e)) from e
-        self._names.append(name)
+        value = self.hash(data, name)
+        found = self.match(value)
+        if found is not None:
+            return self._names[found[0]], found[1]
+        self.keep(value, name)
         return None
+
+    @property
+    def kept_names(self) -> List:
+        """
+        The names the kept images were kept under, in the order of keeping.
+        """
+        return self._names
 
     @property
     def kept(self) -> int:
