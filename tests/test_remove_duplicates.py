@@ -4,46 +4,21 @@ kept, their re-encoded, resized and byte copies are dropped (or tagged), exact m
 identical pixels, a corrupt image is passed on with a warning; through the Python API and
 idc-convert on files on disk.
 """
-import io
-
 import pytest
-from PIL import Image
-from sklearn.datasets import load_sample_image
 from idc.api import ImageClassificationData
 
 from idc.balance.core import BalanceError
 from idc.balance.filter import RemoveDuplicates
 from helpers import run_pipeline, run_idc, failed_to_initialize, count_subdir
-
-CROPS = [(0, 0, 200, 200), (220, 0, 420, 200), (440, 0, 640, 200), (0, 220, 200, 420), (220, 220, 420, 420)]
-
-
-def encoded(image, fmt="JPEG", **kwargs):
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
+from photo_sets import photo_crops, duplicate_set, write_subdir
 
 @pytest.fixture(scope="module")
 def crops():
-    result = []
-    for name in ("china.jpg", "flower.jpg"):
-        photo = Image.fromarray(load_sample_image(name))
-        result.extend(photo.crop(box) for box in CROPS)
-    return result
+    return photo_crops()
 
 
 def dataset(crops):
-    """ (name, label, bytes): the 10 distinct crops, then 4 near and 2 exact duplicates of some of them. """
-    originals = [("crop%02d.jpg" % i, "china" if i < 5 else "flower", encoded(c, quality=90))
-                 for i, c in enumerate(crops)]
-    near = [("near0.jpg", "china", encoded(crops[0], quality=40)),
-            ("near1.jpg", "china", encoded(crops[1].resize((120, 120)), quality=90)),
-            ("near2.png", "flower", encoded(crops[6], "PNG")),
-            ("near3.jpg", "other", encoded(crops[7], quality=60))]
-    exact = [("copy2.jpg", "china", originals[2][2]),
-             ("copy8.png", "flower", encoded(Image.open(io.BytesIO(originals[8][2])), "PNG"))]
-    return originals, near, exact
+    return duplicate_set(crops)
 
 
 def records(entries):
@@ -91,10 +66,7 @@ def test_bad_options_are_refused(kwargs, message):
 
 def test_through_idc_convert(tmp_path, crops):
     originals, near, exact = dataset(crops)
-    data = tmp_path / "data"
-    for name, label, payload in originals + near + exact:
-        (data / label).mkdir(parents=True, exist_ok=True)
-        (data / label / name).write_bytes(payload)
+    data = write_subdir(tmp_path / "data", originals + near + exact)
     out = tmp_path / "out"
     result = run_idc(["from-subdir-ic", "-i", str(data), "remove-duplicates", "-l", "INFO", "to-subdir-ic",
                       "-o", str(out)])

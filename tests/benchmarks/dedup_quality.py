@@ -16,7 +16,8 @@ combinations) and three hard negatives: crops of the same photograph shifted by 
 right, down and diagonally (they overlap the original and its neighbours by half a side,
 and are NOT duplicates).
 
-The stream is: the originals, then the transformed copies, then the hard negatives; the first
+The stream is: the originals, then the transformed copies, then the hard negatives (then the
+crop probes, below); the first
 image of every group is kept, a later one within the threshold of a kept one is removed
 (as the nearest kept one's duplicate, ties to the earliest). A removal is right when the kept
 image it duplicates comes from the same original (the original or a kept copy of it).
@@ -30,16 +31,22 @@ that is checked to give DuplicateFinder's decisions on our hash. The "dual" expe
 the core): each image also gets the hash of its central 90% (5% cut per side, then our
 perceptual_hash); two images count as duplicates if the least distance over the
 combinations full/full, full/centre, centre/full (and centre/centre in the 4-way variant) is
-within the threshold.
+within the threshold. Since the 5% crop cuts as many pixels as the centre region, crop probes
+that it does not match pixel for pixel (3% and 8% per side, 5% off two sides, 8% off the other
+two) come at the very end of the stream, where they change no other decision, and are
+reported apart from the overall figures.
+
+Figures are per threshold; where every hash has the same number of bits set (a median split),
+distances are even and an odd threshold decides as the even one below it (the output checks).
 
 Optional packages: without scikit-image only scikit-learn's two photographs are used; without
 imagehash or imagededup their comparison is left out; the output says which. imagededup is
 used only for its hashing module (its package __init__ imports torch for its CNN method, so
 when torch is missing the hashing module is loaded on its own).
 
-Run with the project's venv (scikit-learn's photographs only, no comparisons):
+Run with the project's venv (scikit-learn's photographs only, no comparisons; about 10 s):
 
-    uv run python tests/benchmarks/dedup_quality.py [--thresholds 4 6 8 10 12] [--size 128]
+    .venv/bin/python tests/benchmarks/dedup_quality.py [--thresholds 4 6 8 10 12] [--size 128]
 
 Full run in a scratch venv (the project's core needs only numpy, scipy and Pillow, so it runs
 from the source tree; imagededup without its dependencies, which pull torch):
@@ -47,7 +54,7 @@ from the source tree; imagededup without its dependencies, which pull torch):
     uv venv -p 3.11 /tmp/dedupq/venv
     uv pip install --python /tmp/dedupq/venv/bin/python numpy scipy pillow scikit-learn scikit-image imagehash tqdm
     uv pip install --python /tmp/dedupq/venv/bin/python --no-deps imagededup
-    PYTHONPATH=src /tmp/dedupq/venv/bin/python tests/benchmarks/dedup_quality.py
+    PYTHONPATH=src /tmp/dedupq/venv/bin/python tests/benchmarks/dedup_quality.py   # about 1 minute
 """
 import argparse
 import importlib.util
@@ -206,6 +213,23 @@ def transforms(size: int, rng) -> Dict[str, Callable[[Image.Image, bytes], bytes
     }
 
 
+PROBE = "probe: "
+""" The kinds of the crop probes: copies at the very end of the stream (after the hard negatives, so that they change
+none of the other decisions), outside the overall figures. They check the dual experiment on crops that its centre
+region does not match pixel for pixel (the 5% crop above cuts as many pixels as the centre region does). """
+
+
+def probes(size: int) -> Dict[str, Callable[[Image.Image, bytes], bytes]]:
+    c3, c5, c8 = (max(1, round(size * f)) for f in (0.03, 0.05, 0.08))
+    return {
+        PROBE + "crop 3%% (%dpx)" % c3: lambda im, data: jpeg(cropped(im, 0.03)),
+        PROBE + "crop 8%% (%dpx)" % c8: lambda im, data: jpeg(cropped(im, 0.08)),
+        PROBE + "crop 5%% left+top (%dpx)" % c5: lambda im, data: jpeg(im.crop((c5, c5, im.width, im.height))),
+        PROBE + "crop 8%% right+bottom (%dpx)" % c8: lambda im, data: jpeg(im.crop((0, 0, im.width - c8,
+                                                                                    im.height - c8))),
+    }
+
+
 NEGATIVE_SHIFTS = {"negative: shifted right": (1, 0), "negative: shifted down": (0, 1),
                    "negative: shifted diagonally": (1, 1)}
 
@@ -225,11 +249,12 @@ def plain(image: Image.Image) -> bool:
 
 def build(photos: Dict[str, np.ndarray], size: int, max_per_photo: int) -> Tuple[List[Item], List[str]]:
     """
-    Returns the stream (originals, copies, hard negatives) and the transforms' names.
+    Returns the stream (originals, copies, hard negatives, crop probes) and the transforms' names (probes last).
     """
     rng = np.random.default_rng(SEED)
     funcs = transforms(size, rng)
-    originals, copies, negatives = [], [], []
+    probe_funcs = probes(size)
+    originals, copies, negatives, probe_copies = [], [], [], []
     for photo_name, array in photos.items():
         photo = Image.fromarray(array).convert("RGB")
         boxes = [(left, top, left + size, top + size)
@@ -246,10 +271,15 @@ def build(photos: Dict[str, np.ndarray], size: int, max_per_photo: int) -> Tuple
             originals.append(Item(key, key, "original", data))
             for transform, f in funcs.items():
                 copies.append(Item("%s %s" % (key, transform), key, transform, f(crop, data)))
+            for transform, f in probe_funcs.items():
+                probe_copies.append(Item("%s %s" % (key, transform), key, transform, f(crop, data)))
             for kind, (dx, dy) in NEGATIVE_SHIFTS.items():
                 # half a side right/down, or left/up where the photograph ends
-                left = box[0] + dx * size // 2 if box[0] + dx * size // 2 + size <= photo.width else box[0] - dx * size // 2
-                top = box[1] + dy * size // 2 if box[1] + dy * size // 2 + size <= photo.height else box[1] - dy * size // 2
+                left, top = box[0] + dx * size // 2, box[1] + dy * size // 2
+                if left + size > photo.width:
+                    left = box[0] - dx * size // 2
+                if top + size > photo.height:
+                    top = box[1] - dy * size // 2
                 shifted_box = (left, top, left + size, top + size)
                 if shifted_box in negative_boxes:
                     continue
@@ -258,7 +288,7 @@ def build(photos: Dict[str, np.ndarray], size: int, max_per_photo: int) -> Tuple
                     continue
                 negative_boxes.add(shifted_box)
                 negatives.append(Item("%s@%d,%d" % (photo_name, left, top), None, kind, jpeg(shifted)))
-    return originals + copies + negatives, list(funcs)
+    return originals + copies + negatives + probe_copies, list(funcs) + list(probe_funcs)
 
 
 # ---------------------------------------------------------------------------------------------- hashes and the stream
@@ -349,9 +379,11 @@ class Figures:
                     counts[1] += 1
                 else:
                     counts[2] += 1
-        self.right = sum(v[1] for v in self.per_kind.values())
-        self.wrong = sum(v[2] for v in self.per_kind.values())
-        self.removable = sum(v[0] for k, v in self.per_kind.items() if k != "original" and not k.startswith("negative"))
+        main = {k: v for k, v in self.per_kind.items() if not k.startswith(PROBE)}
+        self.right = sum(v[1] for v in main.values())
+        self.wrong = sum(v[2] for v in main.values())
+        self.removable = sum(v[0] for k, v in main.items() if k != "original" and not k.startswith("negative"))
+        self.probes_wrong = sum(v[2] for k, v in self.per_kind.items() if k.startswith(PROBE))
         self.precision = self.right / (self.right + self.wrong) if self.right + self.wrong > 0 else 1.0
         self.recall = self.right / self.removable
         self.originals_removed = self.per_kind["original"][2]
@@ -374,6 +406,8 @@ def print_table(title: str, figures: Dict[int, Figures], transform_names: List[s
     print("  %-*s" % (width, "threshold") + "".join("%7d" % t for t in thresholds))
     print("  %-*s" % (width, "precision") + "".join("%7.3f" % figures[t].precision for t in thresholds))
     print("  %-*s" % (width, "recall") + "".join("%7.3f" % figures[t].recall for t in thresholds))
+    print("  %-*s" % (width, "removed right (of %d)" % figures[thresholds[0]].removable) +
+          "".join("%7d" % figures[t].right for t in thresholds))
     print("  %-*s" % (width, "removed wrongly:") + "".join("%7d" % figures[t].wrong for t in thresholds))
     print("  %-*s" % (width, "  originals") + "".join("%7d" % figures[t].originals_removed for t in thresholds))
     for kind in NEGATIVE_SHIFTS:
@@ -383,6 +417,10 @@ def print_table(title: str, figures: Dict[int, Figures], transform_names: List[s
                                                               for t in thresholds))
     print("  recall per transform:")
     for kind in transform_names:
+        if kind.startswith(PROBE) and not transform_names[transform_names.index(kind) - 1].startswith(PROBE):
+            print("  crop probes (at the stream's end, not in the figures above):")
+            print("  %-*s" % (width, "  removed wrongly") +
+                  "".join("%7d" % figures[t].probes_wrong for t in thresholds))
         print("  %-*s" % (width, "  " + kind) + "".join("%7.3f" % figures[t].kind_recall(kind) for t in thresholds))
 
 
@@ -397,13 +435,16 @@ def main():
     photos, photos_note = load_photos()
     items, transform_names = build(photos, args.size, args.max_per_photo)
     originals = sum(1 for item in items if item.kind == "original")
-    copies = sum(1 for item in items if item.group is not None and item.kind != "original")
+    copies = sum(1 for item in items if item.group is not None and item.kind not in ("original",) and
+                 not item.kind.startswith(PROBE))
+    probe_count = sum(1 for item in items if item.kind.startswith(PROBE))
     negatives = sum(1 for item in items if item.group is None)
     print("photographs: %s" % photos_note)
     print("%d originals (%dx%d crops, %d photographs, at most %d each; alternately JPEG q90 and PNG), "
-          "%d transformed copies (%d transforms), %d hard negatives (crops shifted by half a side)"
-          % (originals, args.size, args.size, len(photos), args.max_per_photo, copies, len(transform_names),
-             negatives))
+          "%d transformed copies (%d transforms), %d hard negatives (crops shifted by half a side); then %d crop "
+          "probes (%d kinds, outside the overall figures)"
+          % (originals, args.size, args.size, len(photos), args.max_per_photo, copies,
+             len(transform_names) - len(probes(args.size)), negatives, probe_count, len(probes(args.size))))
     print("per photograph: " + ", ".join("%s %d" % (name, sum(1 for item in items if item.kind == "original" and
                                                                item.name.startswith(name + "@")))
                                          for name in photos))
@@ -446,6 +487,30 @@ def main():
 
     for name, per_threshold in figures.items():
         print_table(name, per_threshold, transform_names)
+
+    print()
+    print("bits set per hash (where every hash has the same number of bits set, two hashes are an even distance "
+          "apart, so an odd threshold decides as the even one below it):")
+    for name, array in [(ours_name, ours), ("ours, centre 90%", centre)] + \
+            [(name, pairs[0][0]) for name, pairs in methods.items() if len(pairs) == 1]:
+        bits = np.bitwise_count(array)
+        print("  %s: 32 bits in %d of %d hashes (min %d, max %d)" % (name, int((bits == 32).sum()), len(bits),
+                                                                     int(bits.min()), int(bits.max())))
+
+    crops = [kind for kind in transform_names if kind.startswith("crop ") and "+" not in kind]
+    probe_kinds = [kind for kind in transform_names if kind.startswith(PROBE)]
+    print()
+    print("dual experiment against ours, per threshold: crop 2%%/5%% recall, hard negatives removed wrongly, "
+          "all removed wrongly, precision, recall; crop probes' recall (%s)"
+          % ", ".join(kind[len(PROBE):] for kind in probe_kinds))
+    for name in [ours_name] + [name for name in figures if name.startswith("dual")]:
+        print("  " + name)
+        for t in args.thresholds:
+            fig = figures[name][t]
+            print("    %2d: crop %s, negatives %d of %d, wrongly %d, precision %.4f, recall %.4f; probes %s"
+                  % (t, "/".join("%.3f" % fig.kind_recall(kind) for kind in crops), fig.negatives_removed,
+                     fig.negatives, fig.wrong, fig.precision, fig.recall,
+                     "/".join("%.3f" % fig.kind_recall(kind) for kind in probe_kinds)))
 
     exact = Figures(items, finder_decisions(items, "exact", 0))
     print()

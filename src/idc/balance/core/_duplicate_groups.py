@@ -259,6 +259,12 @@ class GroupCollector:
                 matrix = tuple(tuple(hamming(a, b) for b in hashes) for a in hashes)
         return Group(result, matrix)
 
+    def conflict(self, numbers: Sequence[int]) -> bool:
+        """
+        Whether the images given by their numbers carry different labels.
+        """
+        return len(set(self._labels_of[n] for n in numbers)) > 1
+
     def groups(self) -> Iterator[Group]:
         """
         Yields every group, singletons included, in the order of their first image.

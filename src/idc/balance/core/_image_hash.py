@@ -13,7 +13,7 @@ import hashlib
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from ._errors import BalanceError
 
@@ -40,6 +40,9 @@ def open_image(data: bytes, name: str) -> Image.Image:
     """
     try:
         return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise BalanceError("image '%s': cannot be read: not an image format Pillow knows (%d bytes)"
+                           % (name, len(data))) from None
     except (OSError, SyntaxError, ValueError) as e:
         raise BalanceError("image '%s': cannot be read: %s" % (name, e)) from e
 
