@@ -103,3 +103,26 @@ def test_detection_guide_commands_print_the_quoted_plan(tmp_path):
     logged = [line.rstrip() for line in result.stderr.splitlines()]
     for line in quoted:
         assert line.rstrip() in logged, line
+
+
+def test_duplicates_guide_commands(tmp_path):
+    # the find, review, remove workflow of docs/duplicates.md on the shipped example: the find command logs
+    # the line the guide quotes, and removing by the file and cutting to N write what the guide says
+    guide = (REPO / "docs" / "duplicates.md").read_text()
+    workflow = guide.split("## Workflow 2: find, review, then remove")[1]
+    blocks = [block.split("```")[0] for block in workflow.split("```\n")[1::2]]
+    find, remove, cut = blocks[0], blocks[1], blocks[2]
+    quoted = workflow.split("this logs:\n\n")[1].splitlines()[0].strip()
+    (tmp_path / "docs").symlink_to(REPO / "docs")
+    env = dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ["PATH"])
+    env.pop("IDC_CLASS_CACHE", None)
+    result = subprocess.run(["bash", "-e", "-c", find + remove + cut], cwd=str(tmp_path), env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert quoted in [line.rstrip() for line in result.stderr.splitlines()], result.stderr
+    for name in ("groups.json", "conflicts.json", "gallery.html"):
+        assert (tmp_path / name).exists()
+    clean = sum(len(list(d.iterdir())) for d in (tmp_path / "clean").iterdir())
+    cut_to = int(cut.split("--num_cut ")[1].split()[0])
+    assert clean == 159
+    assert sum(len(list(d.iterdir())) for d in (tmp_path / "cut").iterdir()) == cut_to

@@ -30,3 +30,17 @@ idc-convert from-opex-od -i "$od" \
   balance-labels-od -S "$work/od-signatures.json" --background person --target median --max_copies 3 -s 42 \
   label-dist --unit images --plot "$images/od-after.png" > /dev/null
 echo "written: $images/od-before.png $images/od-after.png"
+
+# duplicates: the gallery of find-duplicates on the example data, with two files added to show a label
+# conflict (a copy of cat_005.jpg filed under coffee) and a re-encoded, resized copy (rocket_003.jpg)
+dups="$work/dups"
+cp -r "$data" "$dups"
+cp "$data/cat/cat_005.jpg" "$dups/coffee/coffee_cat_005.jpg"
+python3 -c "
+from PIL import Image
+Image.open('$data/rocket/rocket_003.jpg').resize((64, 64)).save('$dups/rocket/rocket_003_resized.jpg', quality=60)"
+idc-convert from-subdir-ic -i "$dups" \
+  find-duplicates -o "$work/groups.json" --gallery "$work/gallery.html" > /dev/null
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,900 \
+  --screenshot="$images/gallery.png" "file://$work/gallery.html" 2> /dev/null
+echo "written: $images/gallery.png"

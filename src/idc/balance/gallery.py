@@ -39,14 +39,14 @@ section.group h2 { font-size: 1em; margin: 0 0 0.4em 0; }
 span.badge { background: #c62828; color: white; border-radius: 3px; padding: 0 0.4em; margin-left: 0.5em; }
 div.members { display: flex; flex-wrap: wrap; gap: 0.6em; }
 figure { margin: 0; width: %dpx; font-size: 0.8em; }
-figure img { display: block; max-width: %dpx; max-height: %dpx; border: 1px solid #ddd; }
+figure img { display: block; width: %dpx; height: auto; border: 1px solid #ddd; }
 figure.kept img { border: 3px solid #2e7d32; }
 div.missing { width: %dpx; height: 60px; background: #eee; color: #666; display: flex; align-items: center;
               justify-content: center; }
 figcaption { overflow-wrap: anywhere; }
 .label { font-weight: bold; }
 .more { align-self: center; color: #666; }
-""" % (THUMBNAIL_SIDE + 10, THUMBNAIL_SIDE, THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+""" % (THUMBNAIL_SIDE + 10, THUMBNAIL_SIDE, THUMBNAIL_SIDE)
 
 SCRIPT = """
 window.addEventListener("load", function () {
