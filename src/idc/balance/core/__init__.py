@@ -33,9 +33,10 @@ from ._seed import resolve_seed, create_rng
 from ._image_hash import HASH_SIZE, open_image, perceptual_hash, exact_hash
 from ._duplicates import (HASH_EXACT, HASH_PERCEPTUAL, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,
                           check_threshold_bits, DuplicateFinder)
-from ._duplicate_groups import (FORMAT_GROUPS, GROUPS_VERSION, FORMAT_CONFLICTS, CONFLICTS_VERSION, GROUPS_FILE,
-                                MAX_MATRIX_MEMBERS, Member, Group, Skipped, GroupCollector, GroupsFile, ImageLocator,
-                                group_json, write_groups, conflicts_json, read_groups, common_root)
+from ._duplicate_groups import MAX_MATRIX_MEMBERS, Member, Group, Skipped, GroupCollector, common_root
+from ._groups_file import (FORMAT_GROUPS, GROUPS_VERSION, FORMAT_CONFLICTS, CONFLICTS_VERSION, GROUPS_FILE,
+                           MAX_GROUPS_FILE_BYTES, MAX_GROUPS_IMAGES, GroupsFile, ImageLocator, group_json,
+                           write_groups, conflicts_json, read_groups)
 from ._duplicate_cut import (OVER_SAMPLE_RANDOM, OVER_SAMPLE_SIMILARITY, OVER_SAMPLE_METHODS, DEFAULT_OVER_SAMPLE,
                              UNDER_SAMPLE_UNIFORM, UNDER_SAMPLE_INVERSE, UNDER_SAMPLE_METHODS, DEFAULT_UNDER_SAMPLE,
                              check_num_cut, select_images)

@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._duplicate_groups import GroupsFile
+from ._groups_file import GroupsFile
 from ._errors import BalanceError
 
 OVER_SAMPLE_RANDOM = "random"
