@@ -44,3 +44,5 @@ from ._hash_index import HASH_BITS, CHUNK_WIDTHS, MAX_RADIUS, HammingIndex, hamm
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index
+from ._keyed import hash_seed, keyed_uniform_function
+from ._shards import key_entropy, split_quota, shard_targets

@@ -1,0 +1,67 @@
+"""
+Keyed decisions: a record's uniform number as a pure function of (seed, label, image name),
+instead of the next draw of a seeded stream. The decision then does not depend on the order
+of the records nor on how they are split into shards: the same records survive in any order
+and in any shard, and the union of the shards' outputs is the single run's, name for name.
+
+The number is the top 53 bits of the 64-bit XXH3 hash of the label and the name, seeded with
+a 64-bit value derived from the seed (by BLAKE2b, once), as a float in [0, 1). XXH3 passes
+SMHasher's tests of distribution and independence, so for distinct (label, name) pairs the
+numbers behave as independent uniforms and a label's keep rate follows the binomial
+distribution of its correction, as the stream's draws do. It costs a third of hashlib's keyed
+BLAKE2b per record (0.31 against 0.92 microseconds, measured). Python's own hash() would not
+do: it is salted per process (PYTHONHASHSEED).
+"""
+import hashlib
+from typing import Callable
+
+import xxhash
+
+from ._errors import BalanceError
+
+UNIFORM_BITS = 53
+""" The bits of a double's mantissa: the uniform takes the hash's top 53 bits. """
+
+SEPARATOR = b"\x00"
+""" Between label and name in the hashed bytes, so that ("ab", "c") and ("a", "bc") differ. """
+
+
+def hash_seed(seed: int) -> int:
+    """
+    Returns the 64-bit XXH3 seed for a seed of any size (distinct seeds give distinct hash seeds but for
+    chance collisions at 2^-64).
+
+    :param seed: the seed, a non-negative whole number
+    :type seed: int
+    :return: the hash seed
+    :rtype: int
+    :raises BalanceError: for anything else
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BalanceError("keyed decisions: seed %r is not a non-negative whole number" % (seed,))
+    data = seed.to_bytes((seed.bit_length() + 7) // 8 or 1, "little")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8, person=b"idc-balance-key").digest(), "little")
+
+
+def keyed_uniform_function(seed: int) -> Callable[[str, str], float]:
+    """
+    Returns the function (label, name) -> uniform number in [0, 1) for a seed (see the module).
+
+    :param seed: the seed
+    :type seed: int
+    :return: the function
+    :raises BalanceError: for a seed that is not a non-negative whole number
+    """
+    key = hash_seed(seed)
+    xxh3 = xxhash.xxh3_64_intdigest
+    shift = 64 - UNIFORM_BITS
+    scale = 1.0 / (1 << UNIFORM_BITS)
+    prefixes = dict()
+
+    def uniform(label: str, name: str) -> float:
+        prefix = prefixes.get(label)
+        if prefix is None:
+            prefix = prefixes[label] = label.encode("utf-8", "surrogatepass") + SEPARATOR
+        return (xxh3(prefix + name.encode("utf-8", "surrogatepass"), key) >> shift) * scale
+
+    return uniform
