@@ -178,9 +178,12 @@ def test_similarity_adds_the_least_similar(found, tmp_path):
     (["-o", "{tmp}/g.jpg"], "an image file name"),
     (["-o", "{tmp}/a.json", "--conflicts", "{tmp}/a.json"], "options -o/--output and --conflicts: both are"),
     (["--gallery_groups", "0"], "option --gallery_groups"),
+    (["-t", "exact", "--threshold", "4"], "option --threshold: applies only to -t perceptual"),
+    (["-o", "{tmp}/data/china/ann.json"], "the file exists and is not such a result .* refusing to replace it"),
 ])
 def test_find_refuses_bad_options_before_any_record(tmp_path, entries, args, message):
     data = write_subdir(tmp_path / "data", entries[:2])
+    (data / "china" / "ann.json").write_text('{"objects": []}')
     args = [a.format(tmp=tmp_path, missing=tmp_path / "missing") for a in args]
     result = run_idc(["from-subdir-ic", "-i", str(data), "find-duplicates"] + args + ["to-subdir-ic", "-o",
                                                                                      str(tmp_path / "out")])
@@ -216,3 +219,48 @@ def test_unlisted_records_pass_with_a_warning(found, entries, caplog):
     out = run_pipeline(records, [RemoveDuplicates(groups=str(folder / "groups.json"))])
     assert [r.image_name for r in out] == ["new.jpg"]
     assert "image 'new.jpg' (labels: china): not listed in the groups file" in caplog.text
+
+
+def test_find_and_remove_by_the_same_file_in_one_run_are_refused(found, tmp_path):
+    folder, _ = found
+    groups = tmp_path / "g.json"
+    result = run_idc(["from-subdir-ic", "-i", str(folder / "data"), "find-duplicates", "-o", str(groups),
+                      "remove-duplicates", "-g", str(groups), "to-subdir-ic", "-o", str(tmp_path / "out")])
+    assert failed_to_initialize(result)
+    assert "another filter of this run (find-duplicates) writes this file" in result.stderr
+    assert not groups.exists()
+
+
+def test_hostile_images_and_names(tmp_path, entries):
+    # a decompression bomb, a 16-bit image and a file name that is not UTF-8: the stream goes on, the bomb is
+    # skipped with a warning, the gallery is written
+    from core.test_image_hash import bomb_png, sixteen_bit
+    from photo_sets import photo_crops
+    data = write_subdir(tmp_path / "data", entries[:3])
+    (data / "china" / "zz_bomb.png").write_bytes(bomb_png(100000, 100000))
+    (data / "china" / "depth.png").write_bytes(sixteen_bit(photo_crops()[3]))
+    odd = os.path.join(os.fsencode(str(data / "china")), b"bad\xffname.jpg")
+    with open(odd, "wb") as fp:
+        fp.write(entries[0][2])
+    result = run_idc(["from-subdir-ic", "-i", str(data), "find-duplicates", "-l", "INFO", "-o",
+                      str(tmp_path / "g.json"), "--gallery", str(tmp_path / "g.html"), "to-subdir-ic", "-o",
+                      str(tmp_path / "out")])
+    assert not failed_to_initialize(result), result.stderr
+    assert "zz_bomb.png': cannot be read" in result.stderr and "Traceback" not in result.stderr.split("pypfm")[-1]
+    assert sum(count_subdir(tmp_path / "out").values()) == 6
+    groups = json.loads((tmp_path / "g.json").read_text())
+    assert [s["path"] for s in groups["skipped"]] == ["zz_bomb.png"]  # all files are in china/: the root
+    assert sum(len(g["members"]) for g in groups["groups"]) == 5
+    html = (tmp_path / "g.html").read_text()
+    assert "bad\\udcffname.jpg" in html
+
+
+def test_remove_by_file_keeps_records_whose_labels_differ(found, tmp_path, caplog):
+    # a file made from another folder: records with the same file names but other labels are not the images
+    # that were reviewed: they pass, with warnings, instead of being dropped by their names
+    folder, _ = found
+    records = [ImageClassificationData(source=str(tmp_path / "elsewhere" / "dog" / "near0.jpg"), image_name="near0.jpg",
+                                       data=b"unused", annotation="dog")]
+    out = run_pipeline(records, [RemoveDuplicates(groups=str(folder / "groups.json"))])
+    assert len(out) == 1
+    assert "lies outside the folder the groups file" in caplog.text and "not listed in the groups file" in caplog.text

@@ -42,6 +42,13 @@ What it prints:
    removals / removals, recall = right removals / (images - originals). Ours: from the groups
    file of (c) (the same decisions as one pass of remove-duplicates; the kept count that (b)
    logs is checked against it); the loop's: from its own decisions. Per transform: the recall.
+   The children (idc-convert, and the memory and profile runs below) keep their bytecode caches
+   in --pycache (PYTHONPYCACHEPREFIX), so that a sandbox's PYTHONDONTWRITEBYTECODE does not make
+   every run compile its imports from source (scipy.fft, imported by the first hash, is a one-off
+   cost of (b) and (c) that (a) does not have); '--pycache none' keeps the environment as it is.
+   The machines are shared: the load average is printed at the start and the end, each
+   variant's spread, and the ratio with the fastest run of each as well; a change of the
+   project's source files during the run is reported.
 3. Memory growth per image of the filters' state: RemoveDuplicates and FindDuplicates driven
    through the framework's stream interface (process_stream / has_output / output, as seppl's
    execute does) in a child process of the project's venv, tracemalloc's current traced memory
@@ -515,11 +522,38 @@ def plain_loop(root: str, threshold: int) -> dict:
 
 # ---------------------------------------------------------------------------------------------- pipelines
 
+PYCACHE: Optional[str] = None
+""" When set: the children write and read their bytecode caches here (see --pycache). """
+
+
 def idc_env() -> dict:
     env = dict(os.environ)
     env.pop("IDC_CLASS_CACHE", None)  # as tests/helpers.py run_idc: every run sees the installed plugins
     env.pop("PYTHONPATH", None)       # the project's venv has the package (editable)
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = PYCACHE
     return env
+
+
+def source_state() -> Tuple[str, str]:
+    """
+    The project's commit (and how many files differ from it) and a digest of the package's source files, to
+    tell whether the source changed during the run.
+    """
+    digest = hashlib.sha1()
+    for path in sorted((REPO / "src").rglob("*.py")):
+        digest.update(str(path).encode("utf-8"))
+        digest.update(path.read_bytes())
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "src"],
+                               capture_output=True, text=True).stdout.strip().splitlines()
+        state = "commit %s, %d file(s) under src/ differ from it" % (commit or "?", len(dirty))
+    except OSError:
+        state = "git not available"
+    return state, digest.hexdigest()[:12]
 
 
 def run_pipeline(idc_convert: str, root: str, variant: str, outdir: str) -> dict:
@@ -818,9 +852,17 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes making the set")
     parser.add_argument("--profile", action="store_true", help="profile remove-duplicates even within the goal")
     parser.add_argument("--no_find", action="store_true", help="leave out (c), find-duplicates' timing")
+    parser.add_argument("--pycache", type=str, default=os.path.join(tempfile.gettempdir(), "idc_bench_dedup",
+                                                                     "pycache"),
+                        help="the children (idc-convert, the memory and profile runs) keep their bytecode caches "
+                             "here (PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE unset), so that their imports are "
+                             "compiled once, as in an installation; nothing is written to the venv or the source "
+                             "tree. 'none': the environment as it is.")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    global PYCACHE
+    PYCACHE = None if args.pycache == "none" else args.pycache
     if args.child:
         if args.child[0] == "memory":
             print(json.dumps(child_memory(args.child[1], args.child[2], int(args.child[3]), args.child[4])))
@@ -831,7 +873,12 @@ def main():
     if args.repeats < 3:
         print("note: --repeats %d is below the 3 the issue asks for" % args.repeats)
     print("=== machine")
-    print("nproc %d, CPU: %s, %s" % (os.cpu_count() or 0, cpu_model(), platform.platform()))
+    print("nproc %d, CPU: %s, %s; load average at the start: %.2f %.2f %.2f"
+          % ((os.cpu_count() or 0, cpu_model(), platform.platform()) + os.getloadavg()))
+    state, source_digest = source_state()
+    print("project: %s (%s); source digest %s; children's bytecode caches: %s"
+          % (REPO, state, source_digest, PYCACHE or "as the environment says (PYTHONDONTWRITEBYTECODE=%s)"
+             % os.environ.get("PYTHONDONTWRITEBYTECODE", "")))
     print("this process:   %s" % versions_of(sys.executable))
     print("project's venv: %s" % versions_of(args.project_python))
     try:
@@ -878,7 +925,18 @@ def main():
     ours_decisions = loop_decisions = None
     kept_logged = []
     outdir = tempfile.mkdtemp(prefix="bench_dedup_")
-    print("\n=== time (%d repetitions, interleaved, order rotated per repetition)" % args.repeats)
+    # warm-up, not timed: every pipeline once on 20 files (the children's bytecode caches, the plugin scan)
+    warm_root = os.path.join(outdir, "warm-up")
+    for path in files[:20]:
+        target = os.path.join(warm_root, os.path.relpath(path, str(root)))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(path, "rb") as source, open(target, "wb") as copy:
+            copy.write(source.read())
+    for variant in variants:
+        if variant != "loop":
+            run_pipeline(args.idc_convert, warm_root, variant, warm_root)
+    print("\n=== time (%d repetitions, interleaved, order rotated per repetition; after an untimed run of each "
+          "pipeline on 20 files)" % args.repeats)
     for rep in range(args.repeats):
         order = variants[rep % len(variants):] + variants[:rep % len(variants)]
         line = []
@@ -902,7 +960,8 @@ def main():
         print("repetition %d: %s" % (rep + 1, ", ".join(line)))
     med = {v: statistics.median(t) for v, t in times.items()}
     per_image = lambda seconds: 1e6 * seconds / n
-    print("\nmedians: " + ", ".join("%s %.2f s" % (v, med[v]) for v in variants))
+    print("\nmedians (min-max): " + ", ".join("%s %.2f s (%.2f-%.2f)" % (v, med[v], min(times[v]), max(times[v]))
+                                              for v in variants))
     ours = (med["remove-duplicates"] - med["passthrough"]) / n
     print("(a) passthrough pipeline:                %8.0f us/image (idc's start-up and reader included)"
           % per_image(med["passthrough"]))
@@ -930,6 +989,11 @@ def main():
         print("      remove-duplicates / BK-tree loop: %8.3fx" % (ours / loop_tree))
         if find_cost is not None:
             print("      find-duplicates / faster loop:    %8.3fx" % (find_cost / loop_best))
+        fastest = {v: min(t) for v, t in times.items()}
+        print("      with the fastest run of each instead of the median: remove-duplicates %.0f us/image, loop %.0f "
+              "us/image: %.3fx" % (1e6 * (fastest["remove-duplicates"] - fastest["passthrough"]) / n,
+                                   1e6 * fastest["loop"] / n,
+                                   (fastest["remove-duplicates"] - fastest["passthrough"]) / fastest["loop"]))
 
     # ------------------------------------------------------------------ quality
     print("\n=== precision and recall (threshold %d; a removal is right when the kept image it duplicates has the "
@@ -995,7 +1059,12 @@ def main():
         print("\n=== profile of remove-duplicates' per-image path")
         print(child_result(run_child(args.project_python, ["--child", "profile", str(root),
                                                            str(min(PROFILE_IMAGES, n))])))
-    print("\nthe set stays in %s (reused by the next run with the same parameters); results in %s" % (root, outdir))
+    state_end, digest_end = source_state()
+    if digest_end != source_digest:
+        print("\nWARNING: the project's source files changed during the run (%s -> %s): the figures may mix "
+              "versions" % (source_digest, digest_end))
+    print("\nload average at the end: %.2f %.2f %.2f" % os.getloadavg())
+    print("the set stays in %s (reused by the next run with the same parameters); results in %s" % (root, outdir))
 
 
 if __name__ == "__main__":

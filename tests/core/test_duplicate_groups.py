@@ -111,6 +111,18 @@ def test_groups_file_round_trip(stream, tmp_path):
     assert [m["path"] for m in conflicts["conflicts"][0]["members"]][-1] == "dog/img0.jpg"
 
 
+def test_an_image_that_comes_twice_is_listed_once(stream, tmp_path):
+    collector = collect(stream + stream[:2], tmp_path)
+    assert collector.repeats() == [len(stream), len(stream) + 1]
+    listed = collector.listed_group_numbers()
+    assert sum(len(n) for n in listed) == len(stream)
+    path = tmp_path / "groups.json"
+    with open(path, "w") as fp:
+        write_groups(fp, collector)
+    assert read_groups(str(path)).groups[0][0].path == "cat/img0.jpg"
+    assert json.loads(path.read_text())["images"] == len(stream)
+
+
 def test_large_groups_list_distances_to_the_first_only(tmp_path):
     photo = Image.fromarray(load_sample_image("china.jpg")).crop((0, 0, 200, 200))
     collector = GroupCollector("perceptual", 8)
@@ -144,6 +156,8 @@ def valid():
     (lambda d: d.update(hash="md5"), "hash: \"md5\" is not one of"),
     (lambda d: d.update(images=4), "images: 4, but the groups list 3"),
     (lambda d: d["groups"][0]["members"][1].update(distance=-1), "group 0: member 1: distance -1"),
+    (lambda d: d["groups"][0]["members"][1].update(distance=9), "distance 9 is not .* the file's threshold 8"),
+    (lambda d: d.update(images=3.0), "images: 3.0, but the groups list 3"),
     (lambda d: d["groups"][0]["members"][0].update(distance=2), "first member's distance must be 0"),
     (lambda d: d["groups"][1]["members"][0].update(path="a/1.jpg"), "'a/1.jpg' with labels \\[\"a\"\\] is listed more"),
     (lambda d: d["groups"][1].update(members=[]), "group 1: expected an object with a non-empty list"),
@@ -172,6 +186,9 @@ def test_locator(tmp_path):
     assert locator.find("/data/b/1.jpg", "1.jpg", ["b"]) == 1
     assert locator.find("/elsewhere/copy/a/2.jpg", "2.jpg", ["a"]) == 2  # the dataset moved
     assert locator.find("/data/a/3.jpg", "3.jpg", ["a"]) is None
+    # the labels must be the file's: a record relabelled since, or of another folder with the same name, is not it
+    assert locator.find("/data/a/1.jpg", "1.jpg", ["b"]) is None
+    assert not locator.outside_root("/data/a/1.jpg") and locator.outside_root("/elsewhere/copy/a/2.jpg")
     data = valid()
     data["root"] = None
     data["groups"][0]["members"][1]["path"] = "1.jpg"

@@ -38,7 +38,7 @@ def test_exact_hash(photos):
 
 
 def test_perceptual_hash_of_near_duplicates(photos):
-    # near duplicates: at most 8 bits apart (the threshold will be chosen by measuring, issue 11)
+    # near duplicates: at most 8 bits apart (below the default threshold, 10)
     for photo in photos:
         original = phash_of(photo, quality=95)
         variants = [phash_of(photo, quality=40), phash_of(photo, "PNG"),
@@ -60,3 +60,36 @@ def test_perceptual_hash_of_different_images(photos):
 def test_unreadable_bytes_name_the_image():
     with pytest.raises(BalanceError, match="image 'broken.jpg': cannot be read"):
         open_image(b"not an image", "broken.jpg")
+
+
+def sixteen_bit(image):
+    """ A 16-bit grayscale PNG of a photograph, with values well above 255 (as depth maps and medical images). """
+    import numpy as np
+    pixels = np.asarray(image.convert("L"), dtype=np.uint16) * 200 + 1000
+    return encoded(Image.fromarray(pixels), "PNG")
+
+
+def test_sixteen_bit_images_are_scaled_not_clipped():
+    # converting I;16 to 8-bit grayscale clips at 255: every such image would hash alike
+    china = Image.fromarray(load_sample_image("china.jpg"))
+    crops = [china.crop((x, 0, x + 200, 200)) for x in (0, 220, 440)]
+    hashes = [perceptual_hash(open_image(sixteen_bit(c), "c.png")) for c in crops]
+    assert hamming(hashes[0], hashes[1]) >= 16 and hamming(hashes[1], hashes[2]) >= 16
+    # and a 16-bit image hashes near its 8-bit version
+    assert hamming(hashes[0], phash_of(crops[0].convert("L"), "PNG")) <= 8
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """ A tiny PNG whose header claims a huge size (a decompression bomb). """
+    import struct
+    import zlib
+    data = bytearray(encoded(Image.new("1", (1, 1)), "PNG"))
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4:ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr:ihdr + 17])))
+    return bytes(data)
+
+
+def test_decompression_bombs_name_the_image():
+    with pytest.raises(BalanceError, match="image 'bomb.png': cannot be read: .*decompression bomb"):
+        open_image(bomb_png(100000, 100000), "bomb.png")

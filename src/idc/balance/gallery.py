@@ -8,6 +8,7 @@ the image files of the groups shown, so memory during the stream does not grow w
 import base64
 import html
 import io
+import json
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from PIL import Image, UnidentifiedImageError
@@ -23,8 +24,14 @@ THUMBNAIL_QUALITY = 80
 DEFAULT_GALLERY_GROUPS = 500
 """ How many groups the gallery shows by default (conflicts first). """
 
-MAX_GALLERY_GROUPS = 100_000
-""" The most groups a gallery may show (about 3 KB per thumbnail). """
+MAX_GALLERY_GROUPS = 10_000
+""" The most groups a gallery may show (about 3 KB per thumbnail, at most MAX_MEMBERS_SHOWN per group). """
+
+GALLERY_TITLE = "Duplicate groups"
+""" The page's title (find-duplicates replaces only a file that has it). """
+
+MAX_PATH_SHOWN = 300
+""" Paths up to this length are shown whole (control and direction characters always escaped). """
 
 MAX_MEMBERS_SHOWN = 12
 """ How many members of a group the gallery shows (the rest are counted). """
@@ -78,7 +85,7 @@ def thumbnail_uri(source: Optional[str]) -> Optional[str]:
             image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
             buffer = io.BytesIO()
             image.convert("RGB").save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY)
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -93,11 +100,21 @@ def shown_groups(collector: GroupCollector, max_groups: int) -> Tuple[List[Tuple
     :rtype: tuple
     """
     conflicts, others = [], []
-    for index, numbers in enumerate(collector.group_numbers()):
+    for index, numbers in enumerate(collector.listed_group_numbers()):
         if len(numbers) < 2:
             continue
         (conflicts if collector.conflict(numbers) else others).append((index, numbers))
     return (conflicts + others)[:max_groups], len(conflicts) + len(others), len(conflicts)
+
+
+def _text(text: str) -> str:
+    """
+    Returns a path or label to show: long ones shortened, and any that holds a character that is not printable
+    (a control character, a right-to-left override, an invalid UTF-8 byte) with all non-ASCII characters escaped.
+    """
+    if len(text) > MAX_PATH_SHOWN:
+        text = "%s...(%d characters)" % (text[:MAX_PATH_SHOWN], len(text))
+    return text if text.isprintable() else json.dumps(text)[1:-1]
 
 
 def _figure(member, source: Optional[str], kept: bool) -> Iterator[str]:
@@ -106,17 +123,17 @@ def _figure(member, source: Optional[str], kept: bool) -> Iterator[str]:
     if uri is None:
         yield '<div class="missing">%s</div>' % ("no file" if source is None else "not readable")
     else:
-        yield '<img src="%s" alt="%s">' % (uri, html.escape(member.path))
-    labels = ", ".join(html.escape(shown(label)) for label in member.labels) or "(no label)"
+        yield '<img src="%s" alt="%s">' % (uri, html.escape(_text(member.path)))
+    labels = ", ".join(html.escape(_text(shown(label))) for label in member.labels) or "(no label)"
     yield "<figcaption>%s<br><span class=\"label\">%s</span><br>%s</figcaption></figure>" % (
-        html.escape(member.path), labels, "kept" if kept else "distance %d" % member.distance)
+        html.escape(_text(member.path)), labels, "kept" if kept else "distance %d" % member.distance)
 
 
 def _group_section(collector: GroupCollector, index: int, numbers: Sequence[int], group: Group) -> Iterator[str]:
     css = "group conflict" if group.conflict else "group"
     yield '<section class="%s" id="group-%d">' % (css, index)
     badge = ' <span class="badge">label conflict: %s</span>' % html.escape(
-        ", ".join(shown(label) for label in group.labels)) if group.conflict else ""
+        ", ".join(_text(shown(label)) for label in group.labels)) if group.conflict else ""
     yield "<h2>Group %d: %d images%s</h2>" % (index, len(numbers), badge)
     yield '<div class="members">'
     for position, (number, member) in enumerate(zip(numbers[:MAX_MEMBERS_SHOWN], group.members)):
@@ -145,8 +162,8 @@ def gallery_html(collector: GroupCollector, max_groups: int = DEFAULT_GALLERY_GR
     groups, with_duplicates, conflicts = shown_groups(collector, max_groups)
     root = collector.root
     yield "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    yield "<title>Duplicate groups</title><style>%s</style><script>%s</script></head><body>" % (STYLE, SCRIPT)
-    yield "<h1>Duplicate groups</h1>"
+    yield "<title>%s</title><style>%s</style><script>%s</script></head><body>" % (GALLERY_TITLE, STYLE, SCRIPT)
+    yield "<h1>%s</h1>" % GALLERY_TITLE
     threshold = "" if collector.hash_type == "exact" else ", threshold %d bits" % collector.threshold
     skipped = len(collector.skipped())
     yield ("<p class=\"summary\">%s, %s with duplicates (%s), <b>%s</b>%s; hash: %s%s; folder: %s. Showing %s%s. "

@@ -18,7 +18,7 @@ from ._errors import BalanceError
 from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_json_file, read_label_map, check_number
 from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels, unmatched_lines
 from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
-from ._output_files import check_output_file, write_atomically, atomic_output
+from ._output_files import check_output_file, check_replaceable, write_atomically, atomic_output
 from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
@@ -32,7 +32,7 @@ from ._signature_sampling import NEGATIVES_POOL, SignatureSampler, emitted_per_c
 from ._seed import resolve_seed, create_rng
 from ._image_hash import HASH_SIZE, open_image, perceptual_hash, exact_hash
 from ._duplicates import (HASH_EXACT, HASH_PERCEPTUAL, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,
-                          check_threshold_bits, DuplicateFinder)
+                          check_threshold_bits, check_hash_threshold, DuplicateFinder)
 from ._duplicate_groups import MAX_MATRIX_MEMBERS, Member, Group, Skipped, GroupCollector, common_root
 from ._groups_file import (FORMAT_GROUPS, GROUPS_VERSION, FORMAT_CONFLICTS, CONFLICTS_VERSION, GROUPS_FILE,
                            MAX_GROUPS_FILE_BYTES, MAX_GROUPS_IMAGES, GroupsFile, ImageLocator, group_json,

@@ -54,8 +54,9 @@ def check_num_cut(groups_file: GroupsFile, num_cut: int):
     if isinstance(num_cut, bool) or not isinstance(num_cut, int) or num_cut < 1:
         raise BalanceError("option --num_cut: %r is not a whole number of at least 1" % (num_cut,))
     if num_cut > images:
-        raise BalanceError("option --num_cut: %d is more than the %d images that the %s lists (images are not "
-                           "copied; balance-labels-* oversamples)" % (num_cut, images, groups_file.path))
+        raise BalanceError("option --num_cut: %d is more than the %d images that the duplicate groups file '%s' "
+                           "lists (images are not copied; balance-labels-* oversample)"
+                           % (num_cut, images, groups_file.path))
 
 
 def select_images(groups_file: GroupsFile, num_cut: Optional[int] = None, over_sample: str = DEFAULT_OVER_SAMPLE,

@@ -222,6 +222,30 @@ class GroupCollector:
             members.setdefault(group, []).append(number)
         return list(members.values())
 
+    def repeats(self) -> List[int]:
+        """
+        Returns the images that came before (the same file, or the same name without a file, and the same
+        labels), by number.
+        """
+        seen = set()
+        result = []
+        for number, identity in enumerate(zip(self._folder_of, self._files, self._labels_of)):
+            if identity in seen:
+                result.append(number)
+            else:
+                seen.add(identity)
+        return result
+
+    def listed_group_numbers(self) -> List[List[int]]:
+        """
+        Returns the groups as the groups file lists them: as group_numbers, without the images that came
+        before (a group's first image stays).
+        """
+        repeats = set(self.repeats())
+        if len(repeats) == 0:
+            return self.group_numbers()
+        return [numbers[:1] + [n for n in numbers[1:] if n not in repeats] for numbers in self.group_numbers()]
+
     def group(self, numbers: Sequence[int], root: Optional[str]) -> Group:
         """
         Returns a group of images given by their numbers.

@@ -4,7 +4,10 @@ _image_hash.py) and compared with the images kept so far; the first image of eve
 is kept, a later one within the threshold of a kept one is its duplicate. Memory per kept
 image: its hash and a reference to its name.
 """
+import numbers
 from typing import Dict, List, Optional, Tuple
+
+from PIL import Image
 
 from ._errors import BalanceError
 from ._hash_index import HammingIndex, MAX_RADIUS
@@ -28,9 +31,27 @@ def check_threshold_bits(value) -> int:
 
     :raises BalanceError: naming the option
     """
-    if isinstance(value, bool) or not isinstance(value, int) or not (0 <= value <= MAX_RADIUS):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (0 <= value <= MAX_RADIUS):
         raise BalanceError("option --threshold: %r is not a whole number of bits from 0 to %d" % (value, MAX_RADIUS))
-    return value
+    return int(value)
+
+
+def check_hash_threshold(hash_type: str, threshold: Optional[int]):
+    """
+    Checks a threshold given with a hash type: refused with -t exact (identical pixels have no distance).
+
+    :param hash_type: HASH_EXACT or HASH_PERCEPTUAL
+    :type hash_type: str
+    :param threshold: the threshold, None if not given
+    :type threshold: int
+    :raises BalanceError: naming the option
+    """
+    if threshold is None:
+        return
+    check_threshold_bits(threshold)
+    if hash_type == HASH_EXACT:
+        raise BalanceError("option --threshold: applies only to -t %s (-t %s finds identical pixels)"
+                           % (HASH_PERCEPTUAL, HASH_EXACT))
 
 
 class DuplicateFinder:
@@ -69,7 +90,7 @@ class DuplicateFinder:
             if self._index is None:
                 return exact_hash(image)
             return perceptual_hash(image)
-        except (OSError, SyntaxError, ValueError) as e:
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise BalanceError("image '%s': cannot be decoded: %s" % (name, e)) from e
 
     def match(self, value) -> Optional[Tuple[int, int]]:

@@ -29,10 +29,10 @@ CONFLICTS_VERSION = 1
 
 GROUPS_FILE = "duplicate groups file"
 
-MAX_GROUPS_FILE_BYTES = 1024 * 1024 * 1024
-""" The largest groups file read (about 5 million images). """
+MAX_GROUPS_FILE_BYTES = 256 * 1024 * 1024
+""" The largest groups file read (about 4.5 million images; reading takes about 17 bytes of memory per byte). """
 
-MAX_GROUPS_IMAGES = 10_000_000
+MAX_GROUPS_IMAGES = 5_000_000
 """ The most images a groups file may list. """
 
 
@@ -52,16 +52,18 @@ def group_json(group: Group) -> dict:
 
 def write_groups(fp: IO[str], collector: GroupCollector):
     """
-    Writes the groups file (format FORMAT_GROUPS), one group per line, without holding all groups in memory.
+    Writes the groups file (format FORMAT_GROUPS), one group per line, without holding all groups in memory;
+    an image that came more than once (the same path and labels) is listed once.
 
     :param fp: the text file to write to
     :param collector: the groups
     :type collector: GroupCollector
     """
-    numbers = collector.group_numbers()
+    numbers = collector.listed_group_numbers()
+    images = sum(len(n) for n in numbers)
     header = {"format": FORMAT_GROUPS, "version": GROUPS_VERSION, "hash": collector.hash_type,
-              "threshold": collector.threshold, "root": collector.root, "images": len(collector),
-              "groups_with_duplicates": sum(1 for n in numbers if len(n) > 1), "duplicates": collector.duplicates}
+              "threshold": collector.threshold, "root": collector.root, "images": images,
+              "groups_with_duplicates": sum(1 for n in numbers if len(n) > 1), "duplicates": images - len(numbers)}
     fp.write(json.dumps(header)[:-1])
     fp.write(', "groups": [')
     root = collector.root
@@ -85,7 +87,9 @@ def conflicts_json(collector: GroupCollector) -> str:
     :rtype: str
     """
     conflicts = []
-    for index, group in enumerate(collector.groups()):
+    root = collector.root
+    for index, numbers in enumerate(collector.listed_group_numbers()):
+        group = collector.group(numbers, root)
         if group.conflict:
             conflicts.append({"group": index, "labels": group.labels,
                               "members": [_member_json(member) for member in group.members]})
@@ -123,15 +127,16 @@ def _text(path: str, where: str, value) -> str:
     return value
 
 
-def _member(path: str, where: str, entry, first: bool) -> Member:
+def _member(path: str, where: str, entry, first: bool, threshold: int) -> Member:
     if not isinstance(entry, dict):
         raise _fail(path, where, "expected an object")
     missing = [key for key in ("path", "labels", "distance") if key not in entry]
     if len(missing) > 0:
         raise _fail(path, where, "missing %s" % ", ".join(missing))
     distance = entry["distance"]
-    if isinstance(distance, bool) or not isinstance(distance, int) or not (0 <= distance <= MAX_RADIUS):
-        raise _fail(path, where, "distance %s is not a whole number from 0 to %d" % (json.dumps(distance), MAX_RADIUS))
+    if isinstance(distance, bool) or not isinstance(distance, int) or not (0 <= distance <= threshold):
+        raise _fail(path, where, "distance %s is not a whole number from 0 to the file's threshold %d"
+                    % (json.dumps(distance), threshold))
     if first and distance != 0:
         raise _fail(path, where, "the first member's distance must be 0, not %d" % distance)
     return Member(_text(path, where + ": path", entry["path"]), _labels(path, where, entry["labels"]), distance)
@@ -182,7 +187,7 @@ def read_groups(path: str) -> GroupsFile:
         total += len(entry["members"])
         if total > MAX_GROUPS_IMAGES:
             raise _fail(path, "", "more than the %d images a groups file may list" % MAX_GROUPS_IMAGES)
-        members = tuple(_member(path, "%s: member %d" % (where, m), member, m == 0)
+        members = tuple(_member(path, "%s: member %d" % (where, m), member, m == 0, threshold)
                         for m, member in enumerate(entry["members"]))
         for member in members:
             key = (member.path, member.labels)
@@ -205,7 +210,7 @@ def read_groups(path: str) -> GroupsFile:
         seen.add(key)
         skipped.append(item)
     images = data.get("images")
-    if images != total:
+    if (type(images) is not int) or (images != total):
         raise _fail(path, "images", "%s, but the groups list %d" % (json.dumps(images), total))
     return GroupsFile(path, hash_type, threshold, root, tuple(groups), tuple(skipped))
 
@@ -214,8 +219,9 @@ class ImageLocator:
     """
     Finds a stream's records among the images of a groups file: by the path relative to the
     file's root when the record's file lies under it, else by the longest end of the record's
-    file path (or its name) that the file lists (the dataset may have moved); among images with
-    the same path, by the labels.
+    file path (or its name) that the file lists (the dataset may have moved); and by the labels,
+    which must be the file's (a record whose labels changed since is not listed: it is not the
+    image that was reviewed).
     """
 
     def __init__(self, groups_file: GroupsFile):
@@ -267,13 +273,19 @@ class ImageLocator:
         """
         key = tuple(sorted(set(labels)))
         for path in self._candidates(source, name):
-            entries = self._by_path.get(path)
-            if entries is None:
-                continue
-            for entry_labels, number in entries:
+            for entry_labels, number in self._by_path.get(path, ()):
                 if entry_labels == key:
                     return number
-            if len(entries) == 1:
-                return entries[0][1]
-            return None
         return None
+
+    def outside_root(self, source: Optional[str]) -> bool:
+        """
+        Whether a record's file lies outside the folder the groups file was made from (it was found, if at all,
+        by the end of its path).
+
+        :param source: the record's file, None if it has none
+        :type source: str
+        """
+        if (source is None) or (self.root is None):
+            return False
+        return os.path.relpath(os.path.abspath(source), self.root).startswith(os.pardir)

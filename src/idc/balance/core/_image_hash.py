@@ -23,6 +23,9 @@ HASH_SIZE = 8
 HASH_INPUT = 32
 """ The side of the grayscale image the DCT transforms. """
 
+HIGH_DEPTH_MODES = ("I", "F")
+""" The starts of Pillow's modes of more than 8 bits per pixel (I, I;16, I;16B, ..., F). """
+
 EXACT_DIGEST_BYTES = 16
 """ The size of the exact hash (BLAKE2b), in bytes. """
 
@@ -40,6 +43,8 @@ def open_image(data: bytes, name: str) -> Image.Image:
     """
     try:
         return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as e:
+        raise BalanceError("image '%s': cannot be read: %s" % (name, e)) from None
     except UnidentifiedImageError:
         raise BalanceError("image '%s': cannot be read: not an image format Pillow knows (%d bytes)"
                            % (name, len(data))) from None
@@ -58,7 +63,10 @@ def perceptual_hash(image: Image.Image) -> int:
     """
     from scipy.fft import dctn
     image.draft("L", (HASH_INPUT, HASH_INPUT))
-    small = image.convert("L").resize((HASH_INPUT, HASH_INPUT), Image.Resampling.LANCZOS)
+    # 16-bit and 32-bit images become floats: converting them to 8-bit grayscale would clip them, not scale them,
+    # and the hash compares frequencies with their median, so the scale does not matter
+    gray = image.convert("F") if image.mode.startswith(HIGH_DEPTH_MODES) else image.convert("L")
+    small = gray.resize((HASH_INPUT, HASH_INPUT), Image.Resampling.LANCZOS)
     pixels = np.asarray(small, dtype=np.float64)
     low = dctn(pixels, type=2, norm="ortho")[:HASH_SIZE, :HASH_SIZE]
     bits = (low > np.median(low)).flatten()

@@ -49,6 +49,36 @@ def check_output_file(path: str, what: str):
                            % (what, path, directory, e.strerror or e)) from e
 
 
+REPLACEABLE_PREFIX_BYTES = 4096
+""" How much of an existing result file check_replaceable reads to recognise it. """
+
+
+def check_replaceable(path: str, what: str, signature: str):
+    """
+    Checks that an existing file may be replaced by a result: only an empty file or one that
+    holds the result's signature near its start (an earlier result of the same kind), so
+    that a result never replaces an input (an annotation file, say) by mistake.
+
+    :param path: the file
+    :type path: str
+    :param what: what names the file in the message, e.g. "option -o/--output"
+    :type what: str
+    :param signature: text that results of this kind hold in their first REPLACEABLE_PREFIX_BYTES bytes
+    :type signature: str
+    :raises BalanceError: if the file exists and is something else
+    """
+    if not os.path.isfile(path):
+        return
+    try:
+        with open(path, "rb") as fp:
+            start = fp.read(REPLACEABLE_PREFIX_BYTES)
+    except OSError as e:
+        raise BalanceError("%s '%s': cannot read the existing file: %s" % (what, path, e.strerror or e)) from e
+    if (len(start) > 0) and (signature.encode("utf-8") not in start):
+        raise BalanceError("%s '%s': the file exists and is not such a result (%s not found at its start); "
+                           "refusing to replace it: remove it or choose another name" % (what, path, signature))
+
+
 def _name_max(directory: str):
     """
     Returns the longest file name (in bytes) a directory allows, None if unknown.

@@ -8,8 +8,9 @@ from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentat
 
 from idc.balance.core import (BalanceError, GroupCollector, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD, MAX_RADIUS,
                               atomic_output, check_choice, check_output_file, check_path, check_text,
-                              check_threshold_bits, check_whole_number, conflicts_json, write_atomically, write_groups)
-from idc.balance.gallery import DEFAULT_GALLERY_GROUPS, MAX_GALLERY_GROUPS, gallery_html
+                              check_hash_threshold, check_whole_number, conflicts_json, write_atomically, write_groups,
+                              check_replaceable, FORMAT_GROUPS, FORMAT_CONFLICTS)
+from idc.balance.gallery import DEFAULT_GALLERY_GROUPS, MAX_GALLERY_GROUPS, GALLERY_TITLE, gallery_html
 from idc.balance.records import written_bytes, record_labels
 from ._run_guards import INTERRUPTS, OUTPUT_CLAIMS
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -29,7 +30,7 @@ class FindDuplicates(LazyOutputFilter):
 
     def __init__(self, groups_file: Optional[str] = None, conflicts: Optional[str] = None,
                  gallery: Optional[str] = None, gallery_groups: int = DEFAULT_GALLERY_GROUPS,
-                 hash_type: str = DEFAULT_HASH, threshold: int = DEFAULT_THRESHOLD, label_key: str = LABEL_KEY,
+                 hash_type: str = DEFAULT_HASH, threshold: Optional[int] = None, label_key: str = LABEL_KEY,
                  logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
@@ -44,7 +45,8 @@ class FindDuplicates(LazyOutputFilter):
         :type gallery_groups: int
         :param hash_type: 'exact' (identical decoded pixels) or 'perceptual' (near duplicates)
         :type hash_type: str
-        :param threshold: perceptual: the largest hash distance in bits (of 64) that counts as a duplicate
+        :param threshold: perceptual: the largest hash distance in bits (of 64) that counts as a duplicate;
+                          None for the default
         :type threshold: int
         :param label_key: the key in the metadata of object detection objects that holds the label
         :type label_key: str
@@ -134,9 +136,9 @@ class FindDuplicates(LazyOutputFilter):
                             help="'exact': identical decoded pixels (byte copies, lossless re-encodings); "
                                  "'perceptual': near duplicates (re-encoded, resized, brightened, blurred) and "
                                  "exact ones.")
-        parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD, required=False,
+        parser.add_argument("--threshold", type=int, default=None, required=False,
                             help="For -t perceptual: the largest hash distance (bits of 64, 0-%d) that counts as "
-                                 "a duplicate." % MAX_RADIUS)
+                                 "a duplicate. Default: %d." % (MAX_RADIUS, DEFAULT_THRESHOLD))
         parser.add_argument("-k", "--label_key", type=str, default=LABEL_KEY, required=False,
                             help="The key in the (object detection) meta-data that contains the label.")
         return parser
@@ -168,7 +170,7 @@ class FindDuplicates(LazyOutputFilter):
         check_path("--gallery", self.gallery)
         check_whole_number("--gallery_groups", self.gallery_groups, 1, MAX_GALLERY_GROUPS)
         check_choice("-t/--hash", self.hash_type, HASH_TYPES)
-        check_threshold_bits(self.threshold)
+        check_hash_threshold(self.hash_type, self.threshold)
         check_text("-k/--label_key", self.label_key)
 
     def _result_paths(self) -> dict:
@@ -179,8 +181,10 @@ class FindDuplicates(LazyOutputFilter):
         :rtype: dict
         """
         result = dict()
-        for option, value in [("-o/--output", self.groups_file), ("--conflicts", self.conflicts),
-                              ("--gallery", self.gallery)]:
+        for option, value, signature in [("-o/--output", self.groups_file, '"format": "%s"' % FORMAT_GROUPS),
+                                         ("--conflicts", self.conflicts, '"format": "%s"' % FORMAT_CONFLICTS),
+                                         ("--gallery", self.gallery, "<title>%s</title>" % GALLERY_TITLE)]:
+            value = check_path(option, value)
             if value is None:
                 continue
             path = expand_variables(value)
@@ -188,6 +192,7 @@ class FindDuplicates(LazyOutputFilter):
                 raise BalanceError("option %s '%s': an image file name; the result is JSON or HTML (this would "
                                    "overwrite an image)" % (option, path))
             check_output_file(path, "option " + option)
+            check_replaceable(path, "option " + option, signature)
             for other, other_path in result.items():
                 if os.path.abspath(other_path) == os.path.abspath(path):
                     raise BalanceError("options %s and %s: both are '%s'" % (other, option, path))
@@ -206,8 +211,8 @@ class FindDuplicates(LazyOutputFilter):
         for option, path in self._paths.items():
             if OUTPUT_CLAIMS.claim(path, self) is not None:
                 OUTPUT_CLAIMS.release(self)
-                raise BalanceError("option %s '%s': another filter of this run writes this file too (the later "
-                                   "result would replace the earlier)" % (option, path))
+                raise BalanceError("option %s '%s': another filter of this run reads or writes this file (the "
+                                   "result would replace it)" % (option, path))
 
     def initialize(self):
         """
@@ -220,7 +225,7 @@ class FindDuplicates(LazyOutputFilter):
             self._check_arguments()
             self._paths = self._result_paths()
             self._claim_outputs()
-            collector = GroupCollector(self.hash_type, self.threshold)
+            collector = GroupCollector(self.hash_type, DEFAULT_THRESHOLD if self.threshold is None else self.threshold)
         except BalanceError as e:
             self.logger().error(str(e))
             raise
@@ -292,7 +297,8 @@ class FindDuplicates(LazyOutputFilter):
                     write_atomically(path, conflicts_json(collector))
                 else:
                     with atomic_output(path) as tmp:
-                        with open(tmp, "w", encoding="utf-8", newline="") as fp:
+                        # names that are not valid UTF-8 (surrogates) are shown escaped
+                        with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="") as fp:
                             for piece in gallery_html(collector, self.gallery_groups):
                                 fp.write(piece)
                             fp.flush()
@@ -328,13 +334,19 @@ class FindDuplicates(LazyOutputFilter):
         """
         Logs how many images, groups, duplicates, conflicts and unhashed images the run had.
         """
-        groups = collector.group_numbers()
+        groups = collector.listed_group_numbers()
+        images = sum(len(numbers) for numbers in groups)
         with_duplicates = [numbers for numbers in groups if len(numbers) > 1]
         conflicts = sum(1 for numbers in with_duplicates if collector.conflict(numbers))
         self.logger().info("Duplicates (%s hash%s): %d images in %d groups; %d groups with duplicates, %d duplicates; "
                            "%d label conflicts"
-                           % (self.hash_type, "" if self.hash_type == "exact" else ", threshold %d" % self.threshold,
-                              len(collector), len(groups), len(with_duplicates), collector.duplicates, conflicts))
+                           % (collector.hash_type, "" if collector.hash_type == "exact" else
+                              ", threshold %d" % collector.threshold, images, len(groups), len(with_duplicates),
+                              images - len(groups), conflicts))
+        repeats = len(collector) - images
+        if repeats > 0:
+            self.logger().warning("%d record(s) were images that came before (the same file, or name, and labels): "
+                                  "listed once" % repeats)
         skipped = collector.skipped()
         if len(skipped) > 0:
             names = [s.path for s in skipped[:MAX_SKIPPED_LOGGED]]

@@ -1,18 +1,21 @@
 import argparse
 import copy
+import os
 from typing import Dict, List, Optional
 
 import numpy as np
 
+from seppl.variables import expand_variables
 from wai.logging import LOGGING_WARNING
 from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData, LABEL_KEY
 
 from idc.balance.core import (BalanceError, DuplicateFinder, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,
-                              MAX_RADIUS, check_choice, check_text, check_threshold_bits, check_path, check_seed,
+                              MAX_RADIUS, check_choice, check_text, check_hash_threshold, check_path, check_seed,
                               check_whole_number, read_groups, ImageLocator, GroupsFile, select_images, check_num_cut,
                               OVER_SAMPLE_METHODS, DEFAULT_OVER_SAMPLE, UNDER_SAMPLE_METHODS, DEFAULT_UNDER_SAMPLE,
                               resolve_seed, create_rng)
 from idc.balance.records import written_bytes, record_labels
+from ._run_guards import OUTPUT_CLAIMS
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
 ACTION_DROP = "drop"
@@ -20,7 +23,8 @@ ACTION_TAG = "tag"
 ACTIONS = [ACTION_DROP, ACTION_TAG]
 
 DUPLICATE_OF_FIELD = "duplicate_of"
-""" The metadata field that --action tag sets on a duplicate: the name of the image it duplicates. """
+""" The metadata field that --action tag sets on a duplicate: the file of the image it duplicates (its name for
+records without a file). """
 
 DUPLICATE_DISTANCE_FIELD = "duplicate_distance"
 """ The metadata field that --action tag sets on a duplicate: its hash distance to that image. """
@@ -205,8 +209,7 @@ class RemoveDuplicates(LazyOutputFilter):
         """
         if self.hash_type is not None:
             check_choice("-t/--hash", self.hash_type, HASH_TYPES)
-        if self.threshold is not None:
-            check_threshold_bits(self.threshold)
+        check_hash_threshold(self.hash_type or DEFAULT_HASH, self.threshold)
         check_choice("--action", self.action, ACTIONS)
         check_text("-k/--label_key", self.label_key)
         check_path("-g/--groups", self.groups)
@@ -264,12 +267,17 @@ class RemoveDuplicates(LazyOutputFilter):
 
         :raises BalanceError: for an invalid file, or options that contradict it
         """
-        groups_file = read_groups(self.groups)
+        path = expand_variables(check_path("-g/--groups", self.groups))
+        other = OUTPUT_CLAIMS.claim_read(path, self)
+        if other is not None:
+            raise BalanceError("option -g/--groups '%s': another filter of this run (%s) writes this file; remove by "
+                               "the file in a later run, after reviewing it" % (path, other.name()))
+        groups_file = read_groups(path)
         for option, value, found in [("-t/--hash", self.hash_type, groups_file.hash_type),
                                      ("--threshold", self.threshold, groups_file.threshold)]:
             if (value is not None) and (value != found):
                 raise BalanceError("option %s: %s, but the groups file '%s' was found with %s (the file decides; "
-                                   "leave the option out)" % (option, value, self.groups, found))
+                                   "leave the option out)" % (option, value, path, found))
         rng = None
         if self.num_cut is not None:
             check_num_cut(groups_file, self.num_cut)
@@ -297,7 +305,8 @@ class RemoveDuplicates(LazyOutputFilter):
             name = item.image_name or "(unnamed)"
             try:
                 encoded = written_bytes(item)
-                found = None if encoded is None else self._finder.check(encoded, name)
+                # a duplicate names the image it duplicates by its file (names repeat across label folders)
+                found = None if encoded is None else self._finder.check(encoded, item.source or name)
             except BalanceError as e:
                 self._skip(name, str(e))
                 output.append(item)
@@ -327,6 +336,11 @@ class RemoveDuplicates(LazyOutputFilter):
         output = self._stream_output
         for item in (data if isinstance(data, list) else (data,)):
             labels = record_labels(item, self.label_key)
+            if (not by_file.warned_outside) and by_file.locator.outside_root(item.source):
+                by_file.warned_outside = True
+                self.logger().warning("image '%s' lies outside the folder the groups file '%s' was made from (%s): "
+                                      "records are found by the end of their path and their labels; check that the "
+                                      "file belongs to this data" % (item.source, self.groups, by_file.locator.root))
             number = by_file.locator.find(item.source, item.image_name or "(unnamed)", labels)
             if number is None:
                 by_file.unlisted += 1
@@ -433,12 +447,20 @@ class _FileRemoval:
         self.seen = np.zeros(len(keep), dtype=bool)
         self.unlisted = 0
         self.repeated = 0
+        self.warned_outside = False
+        root = groups_file.root
+
+        def full(path: str) -> str:
+            # as one pass names them: by the file (under the file's root), else by the name
+            return path if root is None else os.path.join(root, *path.split("/"))
+
         self._firsts = []
         for members in groups_file.groups:
+            first = full(members[0].path)
             for member in members:
-                self._firsts.append((members[0].path, member.distance))
+                self._firsts.append((first, member.distance))
         for skipped in groups_file.skipped:
-            self._firsts.append((skipped.path, 0))
+            self._firsts.append((full(skipped.path), 0))
 
     def first_of(self, number: int):
         """

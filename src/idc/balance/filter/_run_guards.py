@@ -73,13 +73,15 @@ INTERRUPTS = InterruptWatch()
 
 class OutputClaims:
     """
-    The result files that initialized filters will write, so that a second filter of the
-    same run cannot silently replace the first's result. A claim ends when its filter
-    finalizes or is garbage collected.
+    The result files that initialized filters will write (and the files they read at
+    initialize), so that a second filter of the same run cannot silently replace the first's
+    result, nor replace a file that another filter of the run read. A claim ends when its
+    filter finalizes or is garbage collected.
     """
 
     def __init__(self):
         self._claims = weakref.WeakValueDictionary()
+        self._reads = weakref.WeakValueDictionary()
 
     @staticmethod
     def _key(path: str) -> str:
@@ -96,10 +98,28 @@ class OutputClaims:
         :return: the other filter of the same session that claimed the file, None if the claim succeeded
         """
         key = self._key(path)
+        for claims in (self._claims, self._reads):
+            other = claims.get(key)
+            if (other is not None) and (other is not owner) and (other.session is owner.session):
+                return other
+        self._claims[key] = owner
+        return None
+
+    def claim_read(self, path: str, owner) -> Optional[object]:
+        """
+        Notes a file that a filter reads at initialize, so that no other filter of the same run writes it
+        (the run would then read the old file and replace it with the new).
+
+        :param path: the file
+        :type path: str
+        :param owner: the filter
+        :return: the other filter of the same session that writes the file, None if none
+        """
+        key = self._key(path)
         other = self._claims.get(key)
         if (other is not None) and (other is not owner) and (other.session is owner.session):
             return other
-        self._claims[key] = owner
+        self._reads[key] = owner
         return None
 
     def release(self, owner):
@@ -108,8 +128,9 @@ class OutputClaims:
 
         :param owner: the filter
         """
-        for key in [key for key, value in list(self._claims.items()) if value is owner]:
-            del self._claims[key]
+        for claims in (self._claims, self._reads):
+            for key in [key for key, value in list(claims.items()) if value is owner]:
+                del claims[key]
 
 
 OUTPUT_CLAIMS = OutputClaims()
