@@ -512,7 +512,7 @@ def test_exact_mode_counts_label_never_in_stream_is_warned(tmp_path, caplog):
     assert labels_of(out) == ["a", "a"]  # target min = 2
     assert warnings(caplog, "balance-labels-ic") == [
         "label counts file '%s': 1 label(s) never occurred in the stream:\n'ghost': no record has this label" % path,
-        "The stream did not match the label counts file %s:\n"
+        "The stream did not match the label counts file '%s':\n"
         "ghost: 3 record(s) fewer than counted (its target may not have been reached)" % path]
 
 

@@ -48,7 +48,7 @@ What it prints:
    cost of (b) and (c) that (a) does not have); '--pycache none' keeps the environment as it is.
    The machines are shared: the load average is printed at the start and the end, each
    variant's spread, and the ratio with the fastest run of each as well; a change of the
-   project's source files during the run is reported.
+   duplicate filters' source files during the run is reported.
 3. Memory growth per image of the filters' state: RemoveDuplicates and FindDuplicates driven
    through the framework's stream interface (process_stream / has_output / output, as seppl's
    execute does) in a child process of the project's venv, tracemalloc's current traced memory
@@ -536,15 +536,22 @@ def idc_env() -> dict:
     return env
 
 
+SOURCES = ["records.py", "core/__init__.py", "core/_duplicates.py", "core/_duplicate_groups.py",
+           "core/_groups_file.py", "core/_image_hash.py", "core/_hash_index.py", "filter/__init__.py",
+           "filter/_remove_duplicates.py", "filter/_find_duplicates.py", "filter/_stream.py"]
+""" The source files (under src/idc/balance) whose change during a run is reported. """
+
+
 def source_state() -> Tuple[str, str]:
     """
-    The project's commit (and how many files differ from it) and a digest of the package's source files, to
-    tell whether the source changed during the run.
+    The project's commit (and how many files differ from it) and a digest of the duplicate filters' source
+    files (SOURCES), to tell whether they changed during the run.
     """
     digest = hashlib.sha1()
-    for path in sorted((REPO / "src").rglob("*.py")):
+    for path in sorted(REPO / "src" / "idc" / "balance" / name for name in SOURCES):
         digest.update(str(path).encode("utf-8"))
-        digest.update(path.read_bytes())
+        if path.exists():
+            digest.update(path.read_bytes())
     try:
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True).stdout.strip()
@@ -682,7 +689,9 @@ def child_memory(root: str, which: str, half: int, out: str) -> dict:
     gc.collect()
     points = {"initialized": tracemalloc.get_traced_memory()[0] - base}
     kept = {}
-    for i, path in enumerate(files, start=1):
+    for i, listed in enumerate(files, start=1):
+        # a path string of the record's own, as the reader makes one per file (the filters may keep it)
+        path = os.path.join(os.path.dirname(listed), os.path.basename(listed))
         record = ImageClassificationData(source=path, annotation=os.path.basename(os.path.dirname(path)))
         stream_filter.process_stream(record)
         while stream_filter.has_output():
@@ -876,7 +885,7 @@ def main():
     print("nproc %d, CPU: %s, %s; load average at the start: %.2f %.2f %.2f"
           % ((os.cpu_count() or 0, cpu_model(), platform.platform()) + os.getloadavg()))
     state, source_digest = source_state()
-    print("project: %s (%s); source digest %s; children's bytecode caches: %s"
+    print("project: %s (%s); digest of the duplicate filters' sources %s; children's bytecode caches: %s"
           % (REPO, state, source_digest, PYCACHE or "as the environment says (PYTHONDONTWRITEBYTECODE=%s)"
              % os.environ.get("PYTHONDONTWRITEBYTECODE", "")))
     print("this process:   %s" % versions_of(sys.executable))
@@ -1061,8 +1070,8 @@ def main():
                                                            str(min(PROFILE_IMAGES, n))])))
     state_end, digest_end = source_state()
     if digest_end != source_digest:
-        print("\nWARNING: the project's source files changed during the run (%s -> %s): the figures may mix "
-              "versions" % (source_digest, digest_end))
+        print("\nWARNING: the duplicate filters' source files changed during the run (%s -> %s): the figures may "
+              "mix versions" % (source_digest, digest_end))
     print("\nload average at the end: %.2f %.2f %.2f" % os.getloadavg())
     print("the set stays in %s (reused by the next run with the same parameters); results in %s" % (root, outdir))
 

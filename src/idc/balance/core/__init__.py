@@ -8,7 +8,7 @@ from ._copy_limit import (DEFAULT_MAX_COPIES, MAX_COPIES_CEILING, MAX_COPIES_OPT
                           correction_copies, target_copies, can_make_copies, check_correction_copies,
                           check_target_copies)
 from ._copy_names import COPY_MARKER, needs_escape, escape_name, copy_name, copy_name_parts
-from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts
+from ._counts import COUNTS_FILE, MAX_COUNT, LabelCounter, read_counts, sum_counts
 from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_TYPE_CORRECTION,
                             OUTPUT_TYPE_CLASS_WEIGHTS, OUTPUT_TYPE_SIGNATURES, OUTPUT_TYPES, OUTPUT_FORMAT_TEXT, OUTPUT_FORMAT_CSV,
                             OUTPUT_FORMAT_JSON, OUTPUT_FORMATS, FORMAT_VERSION, FORMAT_CLASS_WEIGHTS_BY_INDEX,
@@ -17,7 +17,7 @@ from ._distribution import (OUTPUT_TYPE_COUNTS, OUTPUT_TYPE_PERCENTAGES, OUTPUT_
 from ._errors import BalanceError
 from ._label_files import MAX_LABEL_FILE_BYTES, MAX_LABELS, read_json_file, read_label_map, check_number
 from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels, unmatched_lines
-from ._options import check_path, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
+from ._options import check_path, check_paths, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, check_replaceable, write_atomically, atomic_output
 from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler

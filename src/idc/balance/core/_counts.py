@@ -2,7 +2,7 @@
 Counting labels, and counts files: a flat JSON object, label -> whole number (what
 'label-dist -t counts -f json' writes).
 """
-from typing import Dict, Iterable
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from ._label_files import read_label_map, check_number
 from ._errors import BalanceError
@@ -37,6 +37,29 @@ def read_counts(path: str) -> Dict[str, int]:
                                % (COUNTS_FILE, path, label, value, MAX_COUNT))
         result[label] = int(value)
     return result
+
+
+def sum_counts(paths: Sequence[str]) -> Tuple[Dict[str, int], List[Dict[str, int]]]:
+    """
+    Reads several counts files (of shards of one dataset, say) and adds them up: counts files
+    are mergeable, a label missing from a file counts 0 there.
+
+    :param paths: the files
+    :type paths: list
+    :return: label -> the sum, sorted by label; and each file's counts, in the order of the files
+    :rtype: tuple
+    :raises BalanceError: naming the file for any invalid file; naming the label for a sum above MAX_COUNT
+    """
+    each = [read_counts(path) for path in paths]
+    total: Dict[str, int] = dict()
+    for counts in each:
+        for label, count in counts.items():
+            total[label] = total.get(label, 0) + count
+    for label, count in total.items():
+        if count > MAX_COUNT:
+            raise BalanceError("%ss %s: label '%s': the counts add up to %d, more than %d"
+                               % (COUNTS_FILE, ", ".join("'%s'" % path for path in paths), label, count, MAX_COUNT))
+    return dict(sorted(total.items())), each
 
 
 class LabelCounter:

@@ -46,6 +46,31 @@ def check_path(option: str, value: Any) -> Optional[str]:
     return value
 
 
+def check_paths(option: str, value: Any) -> Optional[List[str]]:
+    """
+    Checks an argument of one or more file names: a file name (see check_path) or a list or tuple of them.
+
+    :param option: the option, for the error message
+    :type option: str
+    :param value: the value to check; None or an empty list for none
+    :return: the file names as str, None for none
+    :rtype: list
+    :raises BalanceError: for another type, or an empty name in a list
+    """
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)):
+        single = check_path(option, value)
+        return None if single is None else [single]
+    result = []
+    for item in value:
+        path = check_path(option, item)
+        if path is None:
+            raise BalanceError("option %s: an empty file name in %r" % (option, list(value)))
+        result.append(path)
+    return result or None
+
+
 def check_whole_number(option: str, value: Any, minimum: int, maximum: Optional[int] = None) -> int:
     """
     Checks a whole number argument: an int (or numpy integer), not a bool, a float or

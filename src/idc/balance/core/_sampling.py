@@ -70,14 +70,17 @@ class ProbabilisticSampler:
         """
         return self._correction.get(label, self._default)
 
-    def emit_count(self, label: str) -> int:
+    def emit_count(self, label: str, uniform: Optional[float] = None) -> int:
         """
         Decides how many times the next record with this label is emitted.
         Exactly one uniform number is drawn per call, so the decisions depend only
-        on the seed and the order of the records.
+        on the seed and the order of the records; or the caller gives the number
+        (keyed decisions: a function of the record, not of its place in the stream).
 
         :param label: the record's label
         :type label: str
+        :param uniform: the record's uniform number in [0, 1), None to draw the next one
+        :type uniform: float
         :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
@@ -88,7 +91,7 @@ class ProbabilisticSampler:
             state = self._state[label] = [0, 0, whole, c - whole]
         state[_IN] += 1
         # kept and copies follow from the records in and the extra emissions (see tallies())
-        if next(self._uniforms) < state[3]:
+        if (next(self._uniforms) if uniform is None else uniform) < state[3]:
             state[1] += 1
             return state[2] + 1
         return state[2]

@@ -7,13 +7,14 @@ from wai.logging import LOGGING_WARNING
 from seppl import AliasSupporter
 from idc.api import ImageClassificationData
 
-from idc.balance.core import (read_correction, read_counts, check_probability, check_choice, resolve_seed, create_rng,
+from idc.balance.core import (read_correction, sum_counts, check_probability, check_choice, resolve_seed, create_rng,
                               uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
                               mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
                               DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
-                              check_target_copies, can_make_copies, check_path, check_seed,
+                              check_target_copies, can_make_copies, check_path, check_paths, check_seed,
                               unmatched_labels, unmatched_lines, COPY_MARKER, looks_like_percentages,
-                              ABSENT_FROM_FILE)
+                              ABSENT_FROM_FILE, check_flag, check_whole_number, keyed_uniform_function,
+                              shard_targets)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -35,7 +36,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                  default_probability: float = DEFAULT_PROBABILITY, mode: str = MODE_PROBABILISTIC,
                  label_counts: Optional[str] = None, target: Optional[Union[str, int]] = None,
                  split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
-                 max_copies: int = DEFAULT_MAX_COPIES, logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 max_copies: int = DEFAULT_MAX_COPIES, keyed: bool = False,
+                 shard_counts: Optional[List[str]] = None, shard: Optional[int] = None,
+                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -48,8 +51,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :type default_probability: float
         :param mode: 'probabilistic' (a random decision per record) or 'exact' (exactly the target per label)
         :type mode: str
-        :param label_counts: exact mode: the JSON file with the count per label (placeholders supported)
-        :type label_counts: str or os.PathLike
+        :param label_counts: exact mode: the JSON file with the count per label (placeholders supported), or a
+                             list of them (of shards of the data: their counts are added up)
+        :type label_counts: str or os.PathLike or list
         :param target: exact mode without correction: min, max, mean, median or a whole number (default: min)
         :type target: str or int
         :param split_field: the metadata field that holds the split
@@ -60,6 +64,13 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :param max_copies: the most times one record may be output, itself included (1: no copies);
                            corrections or targets that need more are refused at initialize
         :type max_copies: int
+        :param keyed: probabilistic mode: decide each record by a hash of (seed, label, image name) instead of the
+                      stream's random draws, so that the same records survive in any order and any split into shards
+        :type keyed: bool
+        :param shard_counts: exact mode over shards: the counts file of every shard, in shard order
+        :type shard_counts: list
+        :param shard: exact mode over shards: which shard this stream is (0-based index into shard_counts)
+        :type shard: int
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -75,12 +86,16 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.split_field = split_field
         self.split_names = split_names
         self.max_copies = max_copies
+        self.keyed = keyed
+        self.shard_counts = shard_counts
+        self.shard = shard
+        self._keyed = None
         self._selector: Optional[SplitSelector] = None
         self._target = None
         self._max_copies = DEFAULT_MAX_COPIES
         self._correction_path: Optional[str] = None
         self._correction: Optional[Dict[str, float]] = None
-        self._counts_path: Optional[str] = None
+        self._counts_paths: Optional[List[str]] = None
         self._counts: Optional[Dict[str, int]] = None
         self._sampler: Optional[Union[ProbabilisticSampler, ExactSampler]] = None
         self._escaper: Optional[NameEscaper] = None
@@ -123,7 +138,10 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                "copies get image names that no input can have (cat_17.jpg -> cat_17~1.jpg; a '~' in an input's " \
                "name is doubled) and the copy number in the metadata field 'balance_copy'. " \
                "Mode 'exact' outputs exactly the target number of records per label in one pass, using the label " \
-               "counts from 'label-dist -t counts -f json'."
+               "counts from 'label-dist -t counts -f json' (several counts files are added up). Over shards of a " \
+               "dataset processed apart: --keyed makes the probabilistic decisions a function of (seed, label, " \
+               "image name), the same in any order and any shard; exact mode with --shard_counts and --shard " \
+               "splits the global target over the shards so that together they output exactly it."
 
     def accepts(self) -> List:
         """
@@ -163,9 +181,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                             help="How to decide: 'probabilistic' decides each record on its own (balanced on "
                                  "average); 'exact' outputs exactly the target number of records per label and "
                                  "needs the label counts (-C).")
-        parser.add_argument("-C", "--label_counts", type=str, default=None, required=False,
+        parser.add_argument("-C", "--label_counts", type=str, nargs="+", default=None, required=False,
                             help="Mode exact: the JSON file with the number of records per label, as written by "
-                                 "'label-dist -t counts -f json'.")
+                                 "'label-dist -t counts -f json'; several files (of shards of the data) are added up.")
         parser.add_argument("--target", type=str, default=None, required=False,
                             help="Mode exact: the number of records per label to output: " + TARGET_HELP
                                  + "; default: min. With -c instead, the target of each label is "
@@ -173,6 +191,20 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         add_split_options(parser, "balance", "pass through untouched")
         parser.add_argument("--max_copies", type=int, default=DEFAULT_MAX_COPIES, required=False,
                             help=MAX_COPIES_HELP)
+        parser.add_argument("--keyed", action="store_true",
+                            help="Mode probabilistic: decide each record by a hash of (seed, label, image name) "
+                                 "instead of the stream's random draws: with the same seed, the same records survive "
+                                 "in any order and in any split of the data into shards (still balanced on average, "
+                                 "not exactly). Not with mode exact: for exact counts over shards use "
+                                 "--shard_counts and --shard.")
+        parser.add_argument("--shard_counts", type=str, nargs="+", default=None, required=False,
+                            help="Mode exact over shards processed apart: the counts file of every shard "
+                                 "('label-dist -t counts -f json' per shard), in shard order; the target is global "
+                                 "(over all shards), split over the shards by a seeded draw that every shard "
+                                 "computes alike. Needs --shard and -s/--seed (the same in every shard).")
+        parser.add_argument("--shard", type=int, default=None, required=False,
+                            help="Mode exact over shards: which shard this stream is, 0-based (its counts file is "
+                                 "the --shard-th of --shard_counts).")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -192,6 +224,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.split_field = ns.split_field
         self.split_names = ns.split_names
         self.max_copies = ns.max_copies
+        self.keyed = ns.keyed
+        self.shard_counts = ns.shard_counts
+        self.shard = ns.shard
 
     def initialize(self):
         """
@@ -207,8 +242,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             seed = resolve_seed(self.seed)
             uniforms = uniform_stream(create_rng(seed))
             fallback = ProbabilisticSampler(self._correction or dict(), default, uniforms)
+            keyed = keyed_uniform_function(seed) if self.keyed else None
             if self.mode == MODE_EXACT:
-                sampler = self._exact_sampler(default, uniforms, fallback)
+                sampler = self._exact_sampler(default, uniforms, fallback, seed)
                 can_copy = can_make_copies(self._correction, self._counts, sampler.targets())
             else:
                 sampler = fallback
@@ -222,18 +258,23 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._default = default
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if can_copy else None
+        self._keyed = keyed
         self._sampler = sampler
 
-    def _check_arguments(self) -> Tuple[float, Optional[str], Optional[str]]:
+    def _check_arguments(self) -> Tuple[float, Optional[str], Optional[List[str]]]:
         """
         Checks each argument on its own (type and range), as the constructor receives it.
 
-        :return: the default probability, the correction file and the counts file (None for none)
+        :return: the default probability, the correction file and the counts files (None for none)
         :rtype: tuple
         :raises BalanceError: naming the option (the argument) and the problem
         """
         label_correction = check_path("-c/--label_correction", self.label_correction)
-        label_counts = check_path("-C/--label_counts", self.label_counts)
+        label_counts = check_paths("-C/--label_counts", self.label_counts)
+        check_paths("--shard_counts", self.shard_counts)
+        check_flag("--keyed", self.keyed)
+        if self.shard is not None:
+            check_whole_number("--shard", self.shard, 0)
         check_seed("-s/--seed", self.seed)
         default = check_probability("-p/--default_probability", self.default_probability)
         check_choice("-m/--mode", self.mode, MODES)
@@ -251,18 +292,48 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :raises BalanceError: for a bad value or combination
         """
         default, label_correction, label_counts = self._check_arguments()
+        shard_counts = check_paths("--shard_counts", self.shard_counts)
         if self.mode == MODE_EXACT:
-            if label_counts is None:
+            if self.keyed:
+                raise BalanceError("option --keyed: not with -m/--mode exact, whose choice within a label depends on "
+                                   "the order of the records; for exact counts over shards use --shard_counts and "
+                                   "--shard")
+            if (label_counts is None) and (shard_counts is None):
                 raise BalanceError("option -C/--label_counts: required with -m/--mode exact "
                                    "(write it with: label-dist -t counts -f json -o FILE)")
+            if (label_counts is not None) and (shard_counts is not None):
+                raise BalanceError("options -C/--label_counts and --shard_counts: give one of them (over shards, "
+                                   "--shard_counts holds every shard's counts)")
             if (label_correction is not None) and (self.target is not None):
                 raise BalanceError("options -c/--label_correction and --target: give one of them in exact mode")
+            self._check_shard_options(shard_counts)
             self._target = parse_target("--target", self.target)
         elif (label_counts is not None) or (self.target is not None):
             raise BalanceError("options -C/--label_counts and --target only apply to -m/--mode exact")
+        elif (shard_counts is not None) or (self.shard is not None):
+            raise BalanceError("options --shard_counts and --shard only apply to -m/--mode exact (in probabilistic "
+                               "mode, --keyed makes the decisions the same in any shard)")
         self._correction_path = None if label_correction is None else expand_variables(label_correction)
-        self._counts_path = None if label_counts is None else expand_variables(label_counts)
+        self._counts_paths = [expand_variables(p) for p in (label_counts or shard_counts or [])] or None
         return default
+
+    def _check_shard_options(self, shard_counts: Optional[List[str]]):
+        """
+        Checks the options of exact mode over shards.
+
+        :raises BalanceError: for a shard without shard counts, or the reverse, a shard out of range, or no seed
+        """
+        if (shard_counts is None) != (self.shard is None):
+            raise BalanceError("options --shard_counts and --shard: give both (every shard's counts file, and "
+                               "which shard this stream is) or neither")
+        if shard_counts is None:
+            return
+        if self.shard >= len(shard_counts):
+            raise BalanceError("option --shard: %d is not a shard of the %d counts files of --shard_counts "
+                               "(0 to %d)" % (self.shard, len(shard_counts), len(shard_counts) - 1))
+        if self.seed is None:
+            raise BalanceError("option -s/--seed: required with --shard: every shard must compute the same split "
+                               "of the targets, from the same seed")
 
     def _read_correction(self, default: float) -> Optional[Dict[str, float]]:
         """
@@ -289,21 +360,37 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         return correction
 
     def _exact_sampler(self, default: float, uniforms: Iterator[float],
-                       fallback: ProbabilisticSampler) -> ExactSampler:
+                       fallback: ProbabilisticSampler, seed: int) -> ExactSampler:
         """
-        Creates the sampler of exact mode from the counts file and the target or correction,
-        and checks the copies the targets ask for.
+        Creates the sampler of exact mode from the counts file(s) and the target or correction,
+        and checks the copies the targets ask for. Over shards, the targets are global and this
+        shard's share of them is drawn (see idc.balance.core.shard_targets).
         """
-        self._counts = read_counts(self._counts_path)
-        targets = exact_targets(self._counts, self._target, self._correction, default)
+        total, each = sum_counts(self._counts_paths)
+        targets = exact_targets(total, self._target, self._correction, default)
         if self._correction is None:
             target_source = "option --target %s" % self._target
         else:
             target_source = "%s '%s'" % (CORRECTION_FILE, self._correction_path)
-        check_target_copies(self._counts, targets, self._max_copies, "%s '%s'" % (COUNTS_FILE, self._counts_path),
+        check_target_copies(total, targets, self._max_copies, "%s %s" % (COUNTS_FILE, self._counts_shown()),
                             target_source)
-        self.logger().info("Exact mode, targets per label: %s" % targets)
-        return ExactSampler(self._counts, targets, uniforms, fallback)
+        if self.shard is None:
+            self._counts = total
+            self.logger().info("Exact mode, targets per label: %s" % targets)
+            return ExactSampler(total, targets, uniforms, fallback)
+        self._counts = each[self.shard]
+        shard = shard_targets(each, targets, self.shard, seed)
+        self.logger().info("Exact mode over %d shards, global targets per label: %s; this shard's (%d): %s"
+                           % (len(each), targets, self.shard, shard))
+        return ExactSampler(self._counts, shard, uniforms, fallback)
+
+    def _counts_shown(self) -> str:
+        """
+        Returns the counts file(s) as messages name them: this shard's with --shard.
+        """
+        if self.shard is not None:
+            return "'%s'" % self._counts_paths[self.shard]
+        return ", ".join("'%s'" % path for path in self._counts_paths)
 
     def _do_process_stream(self, data):
         """
@@ -330,6 +417,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :param data: the record(s) to process
         """
         emit_count = self._sampler.emit_count
+        keyed = self._keyed
         output = self._stream_output
         selector = self._selector
         escaper = self._escaper
@@ -347,7 +435,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 self._unlabeled += 1
                 output.append(item)
                 continue
-            emitted = emit_count(label)
+            emitted = emit_count(label) if keyed is None else emit_count(label, keyed(label, item.image_name or ""))
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
@@ -407,12 +495,13 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if isinstance(self._sampler, ExactSampler):
             unmatched = unmatched_labels(self._counts, seen)
             if len(unmatched) > 0:
-                result.append("%s '%s': %d label(s) never occurred in the stream:\n%s"
-                              % (COUNTS_FILE, self._counts_path, len(unmatched), "\n".join(unmatched_lines(unmatched))))
+                result.append("%s %s: %d label(s) never occurred in the stream:\n%s"
+                              % (COUNTS_FILE, self._counts_shown(), len(unmatched),
+                                 "\n".join(unmatched_lines(unmatched))))
             mismatches = self._sampler.mismatches()
             if len(mismatches) > 0:
                 result.append("The stream did not match the %s %s:\n%s"
-                              % (COUNTS_FILE, self._counts_path, "\n".join(mismatch_lines(mismatches))))
+                              % (COUNTS_FILE, self._counts_shown(), "\n".join(mismatch_lines(mismatches))))
         if self._selector is not None:
             unused = self._selector.unused_names_warning()
             if unused is not None:
