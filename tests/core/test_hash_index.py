@@ -23,7 +23,15 @@ def planted(rng, count, radius):
 
 
 @pytest.mark.parametrize("radius", [0, 3, 4, 8, 10, 15])
-def test_finds_exactly_the_hashes_within_the_radius(radius):
+def test_finds_exactly_the_hashes_within_the_radius(radius, monkeypatch):
+    # through the chunk tables (the linear scan below SCAN_BELOW hashes is switched off) and through the scan
+    import idc.balance.core._hash_index as module
+    for scan_below in (0, 10 ** 6):
+        monkeypatch.setattr(module, "SCAN_BELOW", scan_below)
+        check_against_brute_force(radius)
+
+
+def check_against_brute_force(radius):
     rng = np.random.default_rng(radius)
     hashes = planted(rng, 400, radius)
     index = HammingIndex(radius)
@@ -45,3 +53,21 @@ def test_chunk_neighbours_count():
 def test_radius_is_checked(radius):
     with pytest.raises(BalanceError, match="hash radius"):
         HammingIndex(radius)
+
+
+@pytest.mark.parametrize("radius", [4, 8, 10])
+def test_finds_the_same_after_changing_to_wide_chunks(radius, monkeypatch):
+    # the index starts with 4 chunks of 16 bits and rebuilds itself with 3 wide chunks at REBUILD_AT hashes
+    # (2^18; here 300, so that the brute force stays small)
+    import idc.balance.core._hash_index as module
+    monkeypatch.setattr(module, "REBUILD_AT", 300)
+    monkeypatch.setattr(module, "SCAN_BELOW", 0)
+    rng = np.random.default_rng(100 + radius)
+    hashes = planted(rng, 300, radius)
+    index = HammingIndex(radius)
+    assert index.widths == (16, 16, 16, 16)
+    for i, value in enumerate(hashes):
+        expected = [(j, hamming(value, hashes[j])) for j in range(i) if hamming(value, hashes[j]) <= radius]
+        assert index.search(value) == expected
+        index.add(value)
+    assert index.widths == (21, 21, 22) and len(index) == 600

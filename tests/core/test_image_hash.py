@@ -93,3 +93,20 @@ def bomb_png(width: int, height: int) -> bytes:
 def test_decompression_bombs_name_the_image():
     with pytest.raises(BalanceError, match="image 'bomb.png': cannot be read: .*decompression bomb"):
         open_image(bomb_png(100000, 100000), "bomb.png")
+
+
+def test_perceptual_hash_is_phash(photos):
+    # the matrix form of the DCT gives the bits of the textbook pHash (scipy's 2D DCT-II, 8x8 lowest
+    # frequencies above their median), computed here from the same 32x32 grayscale image
+    import numpy as np
+    from scipy.fft import dctn
+    china = Image.fromarray(load_sample_image("china.jpg"))
+    images = photos + [china.crop((x, y, x + 160, y + 120)) for x in (0, 200, 400) for y in (0, 150, 300)]
+    for image in images:
+        data = encoded(image, "JPEG", quality=90)
+        reference = open_image(data, "x")
+        reference.draft("L", (32, 32))
+        pixels = np.asarray(reference.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+        low = dctn(pixels, type=2, norm="ortho")[:8, :8].flatten()
+        expected = int.from_bytes(np.packbits(low > np.median(low)).tobytes(), "big")
+        assert perceptual_hash(open_image(data, "x")) == expected

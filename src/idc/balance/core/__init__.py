@@ -40,7 +40,7 @@ from ._groups_file import (FORMAT_GROUPS, GROUPS_VERSION, FORMAT_CONFLICTS, CONF
 from ._duplicate_cut import (OVER_SAMPLE_RANDOM, OVER_SAMPLE_SIMILARITY, OVER_SAMPLE_METHODS, DEFAULT_OVER_SAMPLE,
                              UNDER_SAMPLE_UNIFORM, UNDER_SAMPLE_INVERSE, UNDER_SAMPLE_METHODS, DEFAULT_UNDER_SAMPLE,
                              check_num_cut, select_images)
-from ._hash_index import HASH_BITS, CHUNK_WIDTHS, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours, chunk_radii
+from ._hash_index import HASH_BITS, CHUNK_WIDTHS, SMALL_CHUNK_WIDTHS, REBUILD_AT, MAX_RADIUS, HammingIndex, hamming, chunk_neighbours, chunk_radii
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index
