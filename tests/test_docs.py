@@ -126,3 +126,24 @@ def test_duplicates_guide_commands(tmp_path):
     cut_to = int(cut.split("--num_cut ")[1].split()[0])
     assert clean == 159
     assert sum(len(list(d.iterdir())) for d in (tmp_path / "cut").iterdir()) == cut_to
+
+
+def test_readme_dask_block_balances_the_shards_exactly(tmp_path):
+    # the first shell block of the README's Dask section, run as written from the repository's root, prints
+    # the union's counts: exactly the target (the rarest label's 10) per label; the guide quotes that output
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Many workers: shards and Dask")[1].split("\n## ")[0]
+    block = section.split("```\n")[1].split("```")[0]
+    # as on a fresh clone: the system's python3 (uv run puts the project's environment first on the PATH)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if os.path.abspath(p) != str(BIN))
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    env.update(PATH=path, TMPDIR=str(tmp_path))
+    result = subprocess.run(["bash", "-e", "-c", block], cwd=str(REPO), env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    union = result.stdout.split("per label:")[1]
+    assert parse_counts(union) == {"cat": 10, "coffee": 10, "rocket": 10}
+    guide = (REPO / "docs" / "sharded-balancing.md").read_text()
+    quoted = guide.split("prints the union's counts:")[1].split("```\n")[3].split("```")[0]
+    printed = result.stdout.split("written to:")[0]
+    assert quoted.strip() == printed.strip()

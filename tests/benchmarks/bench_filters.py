@@ -9,7 +9,9 @@ interleaved; the fastest run counts, because the machines are shared and noisy.
 The balancing filters keep (almost) every record, so the rest of the pipeline does its
 full share of the work: balance-labels-ic with probability 0.99 for all labels,
 balance-exact with exact quotas of 99% per label (mode exact), balance-oversample with
-correction 1.5 (half of the records get a copy; us/written is the cost per output record).
+correction 1.5 (half of the records get a copy; us/written is the cost per output record);
+balance-keyed is balance-labels-ic with --keyed (keyed decisions, issue 12), whose ratio to
+balance-labels-ic is printed at the end.
 
     uv run python tests/benchmarks/bench_filters.py [--records 1000000] [--repeats 3]
 """
@@ -67,6 +69,12 @@ def make_filter(variant: str, workdir: str, records: int):
         with open(path, "w") as fp:
             json.dump({label: KEEP_PROBABILITY for label in LABELS}, fp)
         return BalanceLabels(label_correction=path, seed=1)
+    if variant == "balance-keyed":
+        # the same decisions' rate, each from a hash of (seed, label, name) instead of the stream's draws
+        path = os.path.join(workdir, "correction.json")
+        with open(path, "w") as fp:
+            json.dump({label: KEEP_PROBABILITY for label in LABELS}, fp)
+        return BalanceLabels(label_correction=path, seed=1, keyed=True)
     if variant == "balance-exact":
         # exact quotas of 99% of every label: one selection draw per record
         counts = os.path.join(workdir, "counts.json")
@@ -158,8 +166,9 @@ def main():
     parser.add_argument("--records", type=int, default=1000000, help="records of the large runs")
     parser.add_argument("--small", type=int, default=100000, help="records of the small (memory) runs")
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant, interleaved; the fastest counts")
-    parser.add_argument("--variants", nargs="+", default=["passthrough", "noop-stream", "balance-labels-ic", "balance-exact",
-                                                         "balance-oversample", "label-dist"])
+    parser.add_argument("--variants", nargs="+", default=["passthrough", "noop-stream", "balance-labels-ic",
+                                                         "balance-keyed", "balance-exact", "balance-oversample",
+                                                         "label-dist"])
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "RECORDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -186,6 +195,9 @@ def main():
         us_written = r["seconds"] / max(r["written"], 1) * 1e6
         print("%-20s %10.2f %11.3fx %12.2f %9.1f MB %11.1f MB %10d"
               % (v, us, ratio, us_written, small[v]["max_rss_mb"], r["max_rss_mb"], r["written"]))
+    if ("balance-keyed" in best) and ("balance-labels-ic" in best):
+        print("keyed / unkeyed (balance-keyed / balance-labels-ic): %.3fx"
+              % (best["balance-keyed"]["seconds"] / best["balance-labels-ic"]["seconds"]))
 
 
 if __name__ == "__main__":
