@@ -44,8 +44,9 @@ What it prints:
    logs is checked against it); the loop's: from its own decisions. Per transform: the recall.
    The children (idc-convert, and the memory and profile runs below) keep their bytecode caches
    in --pycache (PYTHONPYCACHEPREFIX), so that a sandbox's PYTHONDONTWRITEBYTECODE does not make
-   every run compile its imports from source (scipy.fft, imported by the first hash, is a one-off
-   cost of (b) and (c) that (a) does not have); '--pycache none' keeps the environment as it is.
+   every run compile its imports from source (a module that only the filter imports would be a
+   one-off cost of (b) and (c) that (a) does not have); '--pycache none' keeps the environment as
+   it is. Every pipeline runs once on 20 files, untimed, before the repetitions.
    The machines are shared: the load average is printed at the start and the end, each
    variant's spread, and the ratio with the fastest run of each as well; a change of the
    duplicate filters' source files during the run is reported.
@@ -54,9 +55,9 @@ What it prints:
    execute does) in a child process of the project's venv, tracemalloc's current traced memory
    (numpy's arrays included) after N/2 and after N images (gc.collect() before each; the
    records are dropped as the framework drops them): (bytes at N - bytes at N/2) / (N/2), per
-   image and per kept image. The index's fixed tables (about 24 MB) are allocated at
-   initialize() and are not per image; the index's arrays grow by doubling, so a doubling
-   that falls between the two points shows up in the growth.
+   image and per kept image. What initialize() allocates (the index's fixed tables) is not per
+   image; the index's arrays grow by doubling, so a doubling that falls between the two points
+   shows up in the growth.
 4. When ours is above 0.3x of the loop, or with --profile: a cProfile of RemoveDuplicates'
    per-image path (the stream interface, first 2,000 images) in a child of the project's venv,
    with the first image's one-off cost and a steady-state breakdown of the per-image steps.
@@ -672,7 +673,7 @@ def child_memory(root: str, which: str, half: int, out: str) -> dict:
     else:
         make = lambda: FindDuplicates(groups_file=os.path.join(out, "groups_%d.json" % os.getpid()),
                                       hash_type="perceptual", threshold=THRESHOLD)
-    # warm-up: imports and first-time allocations (scipy.fft's plan cache, Pillow's plugins) are not counted
+    # warm-up: imports and first-time allocations (Pillow's plugins, the hash's tables) are not counted
     warm = make()
     warm.initialize()
     for path in files[:20]:
@@ -710,7 +711,7 @@ def child_memory(root: str, which: str, half: int, out: str) -> dict:
 
 def child_profile(root: str, images: int) -> str:
     """
-    Where remove-duplicates' time goes: the first image (one-off costs: the lazy import of scipy.fft), a
+    Where remove-duplicates' time goes: the first image (one-off costs: lazy imports), a
     steady-state breakdown of the per-image steps on the same files, and a cProfile of the per-image path
     through the stream interface.
     """
@@ -730,8 +731,8 @@ def child_profile(root: str, images: int) -> str:
     stream_filter.process_stream(ImageClassificationData(source=files[0], annotation=label(files[0])))
     while stream_filter.has_output():
         stream_filter.output()
-    buffer.write("first image through RemoveDuplicates: %.3f s (one-off: the lazy import of scipy.fft in "
-                 "perceptual_hash; PYTHONDONTWRITEBYTECODE=%s)\n"
+    buffer.write("first image through RemoveDuplicates: %.3f s (one-off costs: lazy imports, first-time "
+                 "allocations; PYTHONDONTWRITEBYTECODE=%s)\n"
                  % (time.perf_counter() - start, os.environ.get("PYTHONDONTWRITEBYTECODE", "")))
     stream_filter.finalize()
 
@@ -1024,7 +1025,7 @@ def main():
         print("recall per transform (share of its copies found: removed as a duplicate of their group, or kept "
               "with their original removed as their duplicate when they came first):")
         names = list(results)
-        print("  %-26s %7s %s" % ("transform", "copies", " ".join("%12s" % n.split(" ")[0] for n in names)))
+        print("  %-26s %7s %s" % ("transform", "copies", " ".join("%12s" % name.split(" ")[0] for name in names)))
         for kind in list(TRANSFORMS):
             counts = results[names[0]]["per_kind"].get(kind)
             if counts is None:

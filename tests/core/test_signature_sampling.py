@@ -167,3 +167,36 @@ def test_long_labels_are_shortened_in_logs():
         + signature_lines({(long,): 2})
     assert any(line.startswith("x" * MAX_LABEL_SHOWN + "...(100000 characters)") for line in lines)
     assert max(len(line) for line in lines) < 300
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("max_copies", [1, 3])
+def test_plan_over_shards_is_streamed_exactly(seed, max_copies):
+    # the images of every signature spread over 3 shards; the plan is made for all of them; every shard streams
+    # its share (the same core split as balance-labels-ic's --shard_counts), and together they emit the plan
+    from idc.balance.core import ShardOfPlan
+    rng = np.random.default_rng(100 + seed)
+    shards = [dict(), dict(), dict()]
+    for signature, n in IMAGES.items():
+        for shard in rng.integers(0, 3, size=n):
+            shards[shard][signature] = shards[shard].get(signature, 0) + 1
+    plan = plan_signatures(IMAGES, "median", max_copies, background=["tree"], negatives=4)
+    total = dict()
+    for index in range(3):
+        sampler = SignatureSampler(IMAGES, plan, uniform_stream(create_rng(seed * 10 + index)),
+                                   shards=ShardOfPlan(shards, index, seed))
+        for signature, count in run(sampler, stream_of(shards[index], seed)).items():
+            total[signature] = total.get(signature, 0) + count
+    negatives = [s for s in IMAGES if s in ((), ("tree",))]
+    for signature in IMAGES:
+        if signature not in negatives:
+            assert total.get(signature, 0) == plan.emit[signature]
+    assert sum(total.get(s, 0) for s in negatives) == plan.negatives
+
+
+def test_shards_refuse_repeat_factor_sampling():
+    from idc.balance.core import ShardOfPlan
+    plan = plan_signatures(IMAGES, "median", 1)
+    with pytest.raises(BalanceError, match="only the plan's exact numbers are split over shards"):
+        SignatureSampler(IMAGES, plan, uniform_stream(create_rng(1)), factors={s: 1.0 for s in IMAGES},
+                         shards=ShardOfPlan([IMAGES], 0, 1))

@@ -28,7 +28,7 @@ from ._plan_report import (FORMAT_PLAN_REPORT, PLAN_REPORT_VERSION, METHOD_PLAN,
                            normalised, plan_report_json, plan_lines, outcome_lines, signature_lines)
 from ._repeat_factor import (RFS_THRESHOLD_OPTION, check_threshold, default_threshold, repeat_factors, repeat_factor_plan,
                              repeat_factor_sampling,                             class_factors, check_repeat_limit)
-from ._signature_sampling import NEGATIVES_POOL, SignatureSampler, emitted_per_class, makes_copies
+from ._signature_sampling import NEGATIVES_POOL, ShardOfPlan, SignatureSampler, signature_text, emitted_per_class, makes_copies
 from ._seed import resolve_seed, create_rng
 from ._image_hash import HASH_SIZE, open_image, perceptual_hash, exact_hash
 from ._duplicates import (HASH_EXACT, HASH_PERCEPTUAL, HASH_TYPES, DEFAULT_HASH, DEFAULT_THRESHOLD,

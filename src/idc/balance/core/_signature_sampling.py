@@ -7,15 +7,53 @@ images without any non-background class (negatives) form one pool, keyed by the 
 signature, from which exactly the planned number is emitted. Signatures that are not in
 the signatures file pass through (emitted once) and are counted.
 """
-from typing import Dict, Iterator, Mapping, Optional
+import json
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
+from ._errors import BalanceError
 from ._plan import Plan
 from ._report import LabelTally
 from ._sampling import ExactSampler, ProbabilisticSampler
+from ._shards import shard_targets
 from ._signatures import Signature
 
 NEGATIVES_POOL: Signature = ()
 """ The key of the pool of images without a non-background class. """
+
+
+@dataclass(frozen=True)
+class ShardOfPlan:
+    """
+    One shard of a plan made for all shards: every shard's images per signature, which shard this is, and the
+    seed that every shard splits the plan's numbers with.
+    """
+    images: List[Mapping[Signature, int]]
+    index: int
+    seed: int
+
+    def share(self, counts: Mapping[Signature, int], targets: Mapping[Signature, int],
+              negatives: Set[Signature]) -> Tuple[Dict[Signature, int], Dict[Signature, int]]:
+        """
+        Returns this shard's images and targets per key of the exact sampler (a signature, or the pool of
+        negatives): the global targets split over the shards (see idc.balance.core.shard_targets).
+        """
+        per_shard = []
+        for images in self.images:
+            shard_counts = {NEGATIVES_POOL: sum(n for s, n in images.items() if s in negatives)}
+            shard_counts.update({s: n for s, n in images.items() if (s in counts) and (s not in negatives)})
+            per_shard.append(shard_counts)
+        shares = shard_targets(per_shard, targets, self.index, self.seed, key_text=signature_text)
+        mine = per_shard[self.index]
+        return ({key: mine.get(key, 0) for key in counts},
+                {key: shares.get(key, 0) for key in counts})
+
+
+def signature_text(signature: Signature) -> str:
+    """
+    Returns a signature as text, the same in every process (it seeds the signature's split over shards).
+    """
+    return json.dumps(list(signature))
 
 
 class SignatureSampler:
@@ -27,7 +65,7 @@ class SignatureSampler:
     """
 
     def __init__(self, images: Mapping[Signature, int], plan: Plan, uniforms: Iterator[float],
-                 factors: Optional[Mapping[Signature, float]] = None):
+                 factors: Optional[Mapping[Signature, float]] = None, shards: Optional[ShardOfPlan] = None):
         """
         :param images: signature -> images, from the signatures file
         :type images: dict
@@ -38,6 +76,9 @@ class SignatureSampler:
         :type uniforms: iterator
         :param factors: signature -> repeat factor, for repeat factor sampling; None to stream the plan exactly
         :type factors: dict
+        :param shards: to stream one shard's share of the plan (images are then all shards' images added up);
+                       None for a stream of all images
+        :type shards: ShardOfPlan
         """
         self._images = dict(images)
         negatives = {s for s in images if not any(label in plan.images_in for label in s)}
@@ -51,6 +92,12 @@ class SignatureSampler:
             self._repeated = []
         else:
             self._repeated = sorted(s for s in images if s not in negatives)
+        if shards is not None:
+            if factors is not None:
+                raise BalanceError("shards: repeat factor sampling decides each image on its own; only the plan's "
+                                   "exact numbers are split over shards")
+            self._images = dict(shards.images[shards.index])
+            counts, targets = shards.share(counts, targets, negatives)
         # signatures not in the file fall through to the repeat sampler, which outputs them once (its default)
         self._repeat = ProbabilisticSampler({s: factors[s] for s in self._repeated}, 1.0, uniforms)
         aliases = {s: NEGATIVES_POOL for s in negatives if s != NEGATIVES_POOL}
