@@ -241,7 +241,7 @@ def test_bad_signatures_files_are_refused(tmp_path, content, message):
 def test_plan_report_never_replaces_the_signatures_file(tmp_path):
     sig = signatures_file(tmp_path, od_records(LABELS[:50]))
     before = sig.read_text()
-    with pytest.raises(BalanceError, match="is the signatures file"):
+    with pytest.raises(BalanceError, match="is a signatures file"):
         BalanceLabelsOD(signatures=str(sig), plan_report=str(sig)).initialize()
     assert sig.read_text() == before
 

@@ -192,3 +192,36 @@ def test_bad_shard_options_are_refused(tmp_path, kwargs, message):
                   value.format(**files) if isinstance(value, str) else value) for k, value in kwargs.items()}
     with pytest.raises(BalanceError, match=message):
         BalanceLabels(**kwargs).initialize()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("target, max_copies", [("min", None), ("median", 3)])
+def test_detection_plan_over_shards(tmp_path, seed, target, max_copies):
+    # one signatures file per shard (-S s0 s1 s2) and --shard I: the plan is made for all shards, each shard
+    # emits its share, and together they emit what one run over all images emits (the plan, exactly)
+    from test_balance_multi_label import LABELS as OD_LABELS, od_records, signatures_file, images_per_class_out
+    from idc.balance.filter import BalanceLabelsOD
+    items = od_records(OD_LABELS)
+    parts = shards_of(items, 3, random.Random(seed))
+    paths = [str(signatures_file(tmp_path, part, "sig%d.json" % i)) for i, part in enumerate(parts)]
+    whole = str(signatures_file(tmp_path, items, "all.json"))
+    union = []
+    for index, part in enumerate(parts):
+        union.extend(run_pipeline(part, [BalanceLabelsOD(signatures=paths, shard=index, seed=seed, target=target,
+                                                         max_copies=max_copies)]))
+    single = run_pipeline(items, [BalanceLabelsOD(signatures=whole, seed=seed, target=target, max_copies=max_copies)])
+    summed = run_pipeline(items, [BalanceLabelsOD(signatures=paths, seed=seed, target=target, max_copies=max_copies)])
+    assert images_per_class_out(union) == images_per_class_out(single) == images_per_class_out(summed)
+    assert len(union) == len(single)
+
+
+def test_detection_shard_options_are_checked(tmp_path):
+    from test_balance_multi_label import LABELS as OD_LABELS, od_records, signatures_file
+    from idc.balance.filter import BalanceLabelsOD
+    paths = [str(signatures_file(tmp_path, od_records(OD_LABELS[:40]), "s%d.json" % i)) for i in range(2)]
+    with pytest.raises(BalanceError, match="option --shard: 2 is not a shard of the 2 signatures files"):
+        BalanceLabelsOD(signatures=paths, shard=2, seed=1).initialize()
+    with pytest.raises(BalanceError, match="option -s/--seed: required with --shard"):
+        BalanceLabelsOD(signatures=paths, shard=0).initialize()
+    with pytest.raises(BalanceError, match="option --shard: only with --method plan"):
+        BalanceLabelsOD(signatures=paths, shard=0, seed=1, method="repeat-factor").initialize()

@@ -22,7 +22,7 @@ from ._output_files import check_output_file, check_replaceable, write_atomicall
 from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch_lines
 from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
-                          signature_of, SignatureCounter, signatures_json, read_signatures)
+                          signature_of, SignatureCounter, signatures_json, read_signatures, sum_signatures)
 from ._plan import CHANGES_NOTE, Plan, images_per_class, negative_images, plan_negatives, plan_signatures
 from ._plan_report import (FORMAT_PLAN_REPORT, PLAN_REPORT_VERSION, METHOD_PLAN, METHOD_REPEAT_FACTOR, METHODS,
                            normalised, plan_report_json, plan_lines, outcome_lines, signature_lines)

@@ -14,7 +14,7 @@ Labels within a signature are sorted and distinct; signatures are sorted by thei
 labels; "images" at the top is the sum over the signatures.
 """
 import json
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from ._counts import MAX_COUNT
 from ._errors import BalanceError
@@ -203,3 +203,27 @@ def read_signatures(path: str) -> Tuple[Dict[Signature, int], Dict[Signature, Di
         raise BalanceError("%s '%s': images is %d, but the signatures add up to %d"
                            % (SIGNATURES_FILE, path, total, sum(images.values())))
     return images, objects
+
+
+def sum_signatures(paths: Sequence[str]) -> Tuple[Dict[Signature, int], List[Dict[Signature, int]]]:
+    """
+    Reads several signatures files (of shards of one dataset, say) and adds up their images per
+    signature: signatures files are mergeable, as counts files are.
+
+    :param paths: the files
+    :type paths: list
+    :return: signature -> images over all files, and each file's signature -> images, in the order of the files
+    :rtype: tuple
+    :raises BalanceError: naming the file for any invalid file
+    """
+    each = [read_signatures(path)[0] for path in paths]
+    total: Dict[Signature, int] = dict()
+    for images in each:
+        for signature, count in images.items():
+            total[signature] = total.get(signature, 0) + count
+    for signature, count in total.items():
+        if count > MAX_COUNT:
+            raise BalanceError("%ss %s: signature %s: the images add up to %d, more than %d"
+                               % (SIGNATURES_FILE, ", ".join("'%s'" % p for p in paths),
+                                  json.dumps(list(signature)), count, MAX_COUNT))
+    return total, each

@@ -8,9 +8,9 @@ from wai.logging import LOGGING_WARNING
 
 from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, SIGNATURES_FILE, METHODS, METHOD_PLAN,
                               METHOD_REPEAT_FACTOR, COPY_MARKER, TARGET_HELP, check_choice, check_flag, check_names,
-                              check_output_file, check_path, check_seed, check_threshold, check_whole_number,
+                              check_output_file, check_path, check_paths, check_seed, check_threshold, check_whole_number,
                               check_max_copies, create_rng, emitted_per_class, outcome_lines,
-                              parse_target, plan_lines, plan_report_json, plan_signatures, read_signatures,
+                              parse_target, plan_lines, plan_report_json, plan_signatures, sum_signatures, ShardOfPlan,
                               repeat_factor_sampling, makes_copies, resolve_seed, signature_lines, signature_of,
                               uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
                               CHANGES_NOTE)
@@ -45,7 +45,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                  negatives: int = 0, keep_rare: bool = True, method: str = METHOD_PLAN,
                  rfs_threshold: Optional[float] = None, plan_report: Optional[str] = None, seed: Optional[int] = None,
                  split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
-                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 shard: Optional[int] = None, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -75,6 +75,9 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         :type split_field: str
         :param split_names: only balance records of these splits (others pass through untouched), None for all
         :type split_names: str or list
+        :param shard: which shard this stream is, when signatures lists every shard's file (the plan is made for
+                      all shards and this shard emits its share); None: the files are added up, one stream
+        :type shard: int
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -91,6 +94,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self.rfs_threshold = rfs_threshold
         self.plan_report = plan_report
         self.seed = seed
+        self.shard = shard
         self.split_field = split_field
         self.split_names = split_names
         self._sampler: Optional[SignatureSampler] = None
@@ -125,9 +129,10 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         :rtype: argparse.ArgumentParser
         """
         parser = super()._create_argparser()
-        parser.add_argument("-S", "--signatures", type=str, default=None, required=True,
+        parser.add_argument("-S", "--signatures", type=str, nargs="+", default=None, required=True,
                             help="The JSON file with the images per signature, as written by 'label-dist -t "
-                                 "signatures -f json'. " + placeholder_list(obj=self))
+                                 "signatures -f json'; several files (of shards of the data) are added up. "
+                                 + placeholder_list(obj=self))
         parser.add_argument("--target", type=str, default=None, required=False,
                             help="The number of images containing each class to aim for: " + TARGET_HELP
                                  + " (over the non-background classes); default: min.")
@@ -157,6 +162,11 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                             help="The seed value to use for the random number generator; "
                                  "randomly seeded if not provided")
         add_split_options(parser, "balance", "pass through untouched")
+        parser.add_argument("--shard", type=int, default=None, required=False,
+                            help="With one signatures file per shard (-S, in shard order): which shard this stream is, "
+                                 "0-based. The plan is made for all shards; every shard draws the same split of it "
+                                 "(needs -s/--seed, the same in every shard) and emits its share, so that the shards "
+                                 "together emit the plan exactly.")
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -179,6 +189,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self.seed = ns.seed
         self.split_field = ns.split_field
         self.split_names = ns.split_names
+        self.shard = ns.shard
 
     def _record_label_key(self) -> Optional[str]:
         """
@@ -198,16 +209,18 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         """
         return record_labels(item, label_key)
 
-    def _check_arguments(self) -> Tuple[str, Optional[int], List[str], Optional[str]]:
+    def _check_arguments(self) -> Tuple[List[str], Optional[int], List[str], Optional[str]]:
         """
         Checks each argument on its own (type and range), as the constructor receives it.
 
-        :return: the signatures file, the copy limit (None for the method's default), the background classes and
+        :return: the signatures files, the copy limit (None for the method's default), the background classes and
                  the plan report file (None for none)
         :rtype: tuple
         :raises BalanceError: naming the option (the argument) and the problem
         """
-        signatures = check_path("-S/--signatures", self.signatures)
+        signatures = check_paths("-S/--signatures", self.signatures)
+        if self.shard is not None:
+            check_whole_number("--shard", self.shard, 0)
         parse_target("--target", self.target)
         max_copies = None if self.max_copies is None else check_max_copies(self.max_copies)
         background = check_names("--background", self.background) or []
@@ -220,7 +233,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         SplitSelector(self.split_field, self.split_names)
         return signatures, max_copies, background, plan_report
 
-    def _check_options(self) -> Tuple[str, Optional[int], List[str], Optional[str]]:
+    def _check_options(self) -> Tuple[List[str], Optional[int], List[str], Optional[str]]:
         """
         Checks the option values and their combinations, before any file is read.
 
@@ -237,12 +250,23 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         if (not self.keep_rare) and (self.method != METHOD_PLAN):
             raise BalanceError("option --no_keep_rare only applies to --method %s (repeat factor sampling never drops "
                                "an image)" % METHOD_PLAN)
-        signatures = expand_variables(signatures)
+        if self.shard is not None:
+            if self.shard >= len(signatures):
+                raise BalanceError("option --shard: %d is not a shard of the %d signatures files of -S (0 to %d)"
+                                   % (self.shard, len(signatures), len(signatures) - 1))
+            if self.seed is None:
+                raise BalanceError("option -s/--seed: required with --shard: every shard must compute the same split "
+                                   "of the plan, from the same seed")
+            if self.method != METHOD_PLAN:
+                raise BalanceError("option --shard: only with --method %s (repeat factor sampling decides each image "
+                                   "on its own, the same in any shard)" % METHOD_PLAN)
+        signatures = [expand_variables(path) for path in signatures]
         if plan_report is not None:
             plan_report = expand_variables(plan_report)
-            if os.path.exists(signatures) and os.path.exists(plan_report) and os.path.samefile(signatures, plan_report):
-                raise BalanceError("option --plan_report '%s': is the signatures file (-S), which it would replace"
-                                   % plan_report)
+            for path in signatures:
+                if os.path.exists(path) and os.path.exists(plan_report) and os.path.samefile(path, plan_report):
+                    raise BalanceError("option --plan_report '%s': is a signatures file (-S), which it would replace"
+                                       % plan_report)
             check_output_file(plan_report, "option --plan_report")
         return signatures, max_copies, background, plan_report
 
@@ -255,9 +279,11 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._sampler = None
         OUTPUT_CLAIMS.release(self)
         try:
-            path, max_copies, background, report_path = self._check_options()
+            paths, max_copies, background, report_path = self._check_options()
+            # as messages name the file(s): "signatures file 'a.json', 'b.json'"
+            path = "', '".join(paths)
             selector = SplitSelector(self.split_field, self.split_names)
-            images, _ = read_signatures(path)
+            images, each = sum_signatures(paths)
             known = {label for signature in images for label in signature}
             strangers = [label for label in background if label not in known]
             if len(strangers) > 0:
@@ -271,7 +297,8 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                                    % report_path)
             plan, factors, threshold = self._compute(images, max_copies, background, path)
             seed = resolve_seed(self.seed)
-            sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors)
+            shards = None if self.shard is None else ShardOfPlan(each, self.shard, seed)
+            sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors, shards)
             if report_path is not None:
                 write_report(report_path, plan_report_json(plan, images, self.method, self._limit(max_copies),
                                                            background, self.keep_rare, threshold))
@@ -291,7 +318,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                              % (len(warned) - MAX_NOTES_SHOWN))
             self.logger().warning("The plan misses the target %d (error %s, normalised %.4f):\n%s"
                                   % (plan.target, round(plan.error, 2), plan.normalised_error, "\n".join(notes)))
-        self._signatures_path = path
+        self._signatures_path = path if self.shard is None else paths[self.shard]
         self._plan = plan
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if makes_copies(images, plan, factors) else None
