@@ -71,8 +71,9 @@ in a scratch venv that has imagehash and scikit-image (the set is made in this p
     uv pip install --python /tmp/dedupq/venv/bin/python numpy scipy pillow scikit-learn scikit-image imagehash
     /tmp/dedupq/venv/bin/python tests/benchmarks/bench_dedup.py [--images 10000] [--repeats 3]
 
-(about 10 minutes on 2 cores, making the set included; the set is cached in --data, default
-$TMPDIR/idc_bench_dedup/<key>, and reused when its parameters match). With the project's venv
+(about 6 minutes on 2 cores with --repeats 3, of which about 75 s make the set; 6.5 minutes with
+--repeats 5 and the set cached. The set is cached in --data, default $TMPDIR/idc_bench_dedup/<key>,
+and reused when its parameters match). With the project's venv
 only (scikit-learn's 2 photographs give only about 800 such windows, so use a smaller --images;
 no loop):
 
