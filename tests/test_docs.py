@@ -147,3 +147,17 @@ def test_readme_dask_block_balances_the_shards_exactly(tmp_path):
     quoted = guide.split("prints the union's counts:")[1].split("```\n")[3].split("```")[0]
     printed = result.stdout.split("written to:")[0]
     assert quoted.strip() == printed.strip()
+
+
+def test_training_guide_quotes_the_coverage_plot(tmp_path):
+    # docs/training.md quotes the coverage after 5, 10 and 20 epochs that docs/example/coverage_plot.py prints
+    import sys
+    result = subprocess.run([sys.executable, str(REPO / "docs" / "example" / "coverage_plot.py"),
+                             str(tmp_path / "coverage.png")], cwd=str(REPO), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    five, ten, twenty = re.search(r"after 5, 10, 20 epochs: ([\d.]+), ([\d.]+), ([\d.]+)", result.stdout).groups()
+    guide = (REPO / "docs" / "training.md").read_text()
+    assert "that is %d%% after 5 epochs, %d%% after 10 and %d%% after 20" % (
+        round(float(five) * 100), round(float(ten) * 100), round(float(twenty) * 100)) in guide
+    assert (tmp_path / "coverage.png").stat().st_size > 10_000

@@ -44,3 +44,6 @@ idc-convert from-subdir-ic -i "$dups" \
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,900 \
   --screenshot="$images/gallery.png" "file://$work/gallery.html" 2> /dev/null
 echo "written: $images/gallery.png"
+
+# training: the coverage of the cat images over epochs with BalancedSampler
+python3 docs/example/coverage_plot.py "$images/training-coverage.png"
