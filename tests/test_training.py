@@ -161,3 +161,20 @@ def test_importable_without_torch_seppl_or_plugins():
 def test_bad_arguments_are_refused(kwargs, message):
     with pytest.raises(BalanceError, match=message):
         BalancedSampler(LABELS, **kwargs)
+
+
+@pytest.mark.parametrize("labels, message", [
+    ([], "labels: empty"),
+    (["a", None], "labels: item 1: a label is None"),
+    (["a", 3], "labels: item 0 has a label of type str, item 1 one of type int"),
+    ([["a"], ["b", None]], "labels: item 1: a label is None"),
+])
+def test_bad_labels_are_refused(labels, message):
+    with pytest.raises(BalanceError, match=message):
+        BalancedSampler(labels, seed=1)
+
+
+def test_negative_epoch_is_refused():
+    sampler = BalancedSampler(LABELS, seed=1)
+    with pytest.raises(BalanceError, match="epoch: -1 is negative"):
+        sampler.set_epoch(-1)

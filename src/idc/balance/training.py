@@ -33,6 +33,26 @@ def _is_multi(entry) -> bool:
     return isinstance(entry, (list, tuple, set, frozenset))
 
 
+def check_labels(items: List) -> None:
+    """
+    Checks the labels of a sampler's items: at least one item, no None, all labels of one type (they are sorted).
+
+    :raises BalanceError: naming the item and the problem
+    """
+    if len(items) == 0:
+        raise BalanceError("labels: empty: a sampler needs at least one item")
+    types = dict()
+    for index, entry in enumerate(items):
+        for label in (entry if _is_multi(entry) else (entry,)):
+            if label is None:
+                raise BalanceError("labels: item %d: a label is None" % index)
+            types.setdefault(type(label), index)
+    if len(types) > 1:
+        (first, at), (other, where) = list(types.items())[:2]
+        raise BalanceError("labels: item %d has a label of type %s, item %d one of type %s: labels must be of one "
+                           "type" % (at, first.__name__, where, other.__name__))
+
+
 class BalancedSampler:
     """
     Yields the item indices of a balanced epoch (see the module): with mode 'exact', exactly the
@@ -92,6 +112,7 @@ class BalancedSampler:
         self.epoch = 0
         self._target = parse_target("target", target)
         items = list(labels)
+        check_labels(items)
         if any(_is_multi(entry) for entry in items):
             self._plan_multi_label(items, max_copies, background, negatives)
         else:
