@@ -157,6 +157,7 @@ def test_importable_without_torch_seppl_or_plugins():
     (dict(num_replicas=2, rank=2, seed=1), "option rank"),
     (dict(mode="weighted"), "mode: 'weighted' is not one of"),
     (dict(target="most"), "target"),
+    (dict(target=10 ** 12), "target: 1000000000000 asks for 3000000000000 indices per epoch, more than"),
 ])
 def test_bad_arguments_are_refused(kwargs, message):
     with pytest.raises(BalanceError, match=message):

@@ -25,6 +25,9 @@ from idc.balance.core import (BalanceError, EpochPlan, EPOCH_MODES, EPOCH_MODE_E
 
 LOGGER = logging.getLogger("idc.balance.training")
 
+MAX_EPOCH_LENGTH = 100_000_000
+""" The most indices an epoch may hold (800 MB as int64): a target that asks for more is refused at construction. """
+
 Label = Hashable
 """ A label: a string or a whole number, the same type for all items. """
 
@@ -117,6 +120,9 @@ class BalancedSampler:
             self._plan_multi_label(items, max_copies, background, negatives)
         else:
             self._plan_single_label(items)
+        if self._plan.length > MAX_EPOCH_LENGTH:
+            raise BalanceError("target: %s asks for %d indices per epoch, more than the %d an epoch may hold"
+                               % (target, self._plan.length, MAX_EPOCH_LENGTH))
         self._cached_epoch: Optional[int] = None
         self._cached: Optional[np.ndarray] = None
 
