@@ -184,6 +184,8 @@ def test_shards_through_idc_convert(tmp_path):
     (dict(mode="exact", label_counts="{a}", keyed=True, seed=1), "option --keyed: not with -m/--mode exact"),
     (dict(shard_counts=["{a}", "{b}"], shard=0, seed=1), "options --shard_counts and --shard only apply to"),
     (dict(shard=-1), "option --shard"),
+    (dict(mode="exact", label_counts=["{a}", "{a}"], seed=1), "option -C/--label_counts: '.*a.json' is given twice"),
+    (dict(mode="exact", shard_counts=["{a}", "{a}"], shard=0, seed=1), "option --shard_counts: .* is given twice"),
 ])
 def test_bad_shard_options_are_refused(tmp_path, kwargs, message):
     files = {"a": write_json(tmp_path / "a.json", {"cat": 3}), "b": write_json(tmp_path / "b.json", {"cat": 2}),
@@ -225,3 +227,17 @@ def test_detection_shard_options_are_checked(tmp_path):
         BalanceLabelsOD(signatures=paths, shard=0).initialize()
     with pytest.raises(BalanceError, match="option --shard: only with --method plan"):
         BalanceLabelsOD(signatures=paths, shard=0, seed=1, method="repeat-factor").initialize()
+
+
+def test_a_label_counted_zero_in_a_shard(tmp_path):
+    # a shard's counts file may list a label with 0 records (it is in other shards, or in none)
+    parts = shards_of(records(), 2)
+    paths = [write_json(tmp_path / "z0.json", dict(Counter(r.annotation for r in parts[0]), fish=0)),
+             write_json(tmp_path / "z1.json", Counter(r.annotation for r in parts[1]))]
+    assert Counter(r.annotation for r in shard_run(parts, paths, 3)) == {"cat": 15, "dog": 15, "bird": 15}
+
+
+def test_splits_beyond_a_billion_records_are_refused():
+    from idc.balance.core import shard_targets
+    with pytest.raises(BalanceError, match="'a': 1000000000 records over the shards; the split over shards supports"):
+        shard_targets([{"a": 500_000_000}, {"a": 500_000_000}], {"a": 1000}, 0, 1)

@@ -169,6 +169,7 @@ def test_bad_arguments_are_refused(kwargs, message):
     (["a", None], "labels: item 1: a label is None"),
     (["a", 3], "labels: item 0 has a label of type str, item 1 one of type int"),
     ([["a"], ["b", None]], "labels: item 1: a label is None"),
+    ([[["x"]]], "labels: item 0: label \\['x'\\] is not hashable"),
 ])
 def test_bad_labels_are_refused(labels, message):
     with pytest.raises(BalanceError, match=message):

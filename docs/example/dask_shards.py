@@ -98,10 +98,15 @@ def main():
     parser.add_argument("--shards", type=int, default=4, help="the number of shards")
     parser.add_argument("--out", default=None, help="the folder for the shards' outputs (default: a new temp folder)")
     args = parser.parse_args()
+    if args.shards < 1:
+        parser.error("--shards: %d is not a number of shards (at least 1)" % args.shards)
+    if (args.out is not None) and os.path.isdir(args.out) and (len(os.listdir(args.out)) > 0):
+        parser.error("--out: '%s' is not empty (an earlier run's shards would be counted too)" % args.out)
     from dask.distributed import Client, LocalCluster
 
     out = args.out or tempfile.mkdtemp(prefix="balanced-")
-    work = tempfile.mkdtemp(prefix="shards-")
+    work_dir = tempfile.TemporaryDirectory(prefix="shards-")
+    work = work_dir.name
     images = list_images(DATA)
     shards = [images[i::args.shards] for i in range(args.shards)]
     cluster = None if args.scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -123,6 +128,7 @@ def main():
     for label, count in union_counts(out).items():
         print("%s: %d" % (label, count))
     print("written to: %s" % ", ".join(written))
+    work_dir.cleanup()
 
 
 if __name__ == "__main__":

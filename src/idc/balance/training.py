@@ -25,6 +25,9 @@ from idc.balance.core import (BalanceError, EpochPlan, EPOCH_MODES, EPOCH_MODE_E
 
 LOGGER = logging.getLogger("idc.balance.training")
 
+ITERATION_BLOCK = 65536
+""" How many indices __iter__ turns into Python ints at a time. """
+
 MAX_EPOCH_LENGTH = 100_000_000
 """ The most indices an epoch may hold (800 MB as int64): a target that asks for more is refused at construction. """
 
@@ -49,6 +52,11 @@ def check_labels(items: List) -> None:
         for label in (entry if _is_multi(entry) else (entry,)):
             if label is None:
                 raise BalanceError("labels: item %d: a label is None" % index)
+            try:
+                hash(label)
+            except TypeError:
+                raise BalanceError("labels: item %d: label %r is not hashable (a label is a text or a number; a "
+                                   "multi-label item is a flat list of them)" % (index, label)) from None
             types.setdefault(type(label), index)
     if len(types) > 1:
         (first, at), (other, where) = list(types.items())[:2]
@@ -179,7 +187,9 @@ class BalancedSampler:
 
     def __iter__(self) -> Iterator[int]:
         part = replica_part(self.epoch_indices(), self.num_replicas, self.rank, self.drop_last)
-        return iter(part.tolist())
+        # Python ints a block at a time: a list of the whole epoch would take 48 bytes per index
+        for start in range(0, len(part), ITERATION_BLOCK):
+            yield from part[start:start + ITERATION_BLOCK].tolist()
 
     def __len__(self) -> int:
         length = len(self.epoch_indices()) if self.mode != EPOCH_MODE_EXACT else self._plan.length

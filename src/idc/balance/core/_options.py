@@ -67,6 +67,8 @@ def check_paths(option: str, value: Any) -> Optional[List[str]]:
         path = check_path(option, item)
         if path is None:
             raise BalanceError("option %s: an empty file name in %r" % (option, list(value)))
+        if os.path.realpath(path) in [os.path.realpath(p) for p in result]:
+            raise BalanceError("option %s: '%s' is given twice (its counts would be added twice)" % (option, path))
         result.append(path)
     return result or None
 

@@ -20,6 +20,10 @@ from ._errors import BalanceError
 
 KEY_DIGEST_BYTES = 16
 
+MAX_SPLIT_RECORDS = 10 ** 9 - 1
+""" The most records of one key over all shards that the split supports (numpy's multivariate hypergeometric draw
+needs fewer than 10^9). """
+
 
 def key_entropy(text: str) -> int:
     """
@@ -55,6 +59,9 @@ def split_quota(counts: Sequence[int], target: int, seed: int, key_text: str) ->
         if target > 0:
             raise BalanceError("'%s': target %d, but no shard has records of it" % (key_text, target))
         return [0] * len(counts)
+    if total > MAX_SPLIT_RECORDS:
+        raise BalanceError("'%s': %d records over the shards; the split over shards supports at most %d per key"
+                           % (key_text, total, MAX_SPLIT_RECORDS))
     base, extra = divmod(target, total)
     rng = np.random.default_rng(np.random.SeedSequence([seed, key_entropy(key_text)]))
     chosen = rng.multivariate_hypergeometric(np.asarray(counts, dtype=np.int64), extra)
@@ -75,7 +82,7 @@ def shard_targets(shard_counts: Sequence[Mapping[Hashable, int]], targets: Mappi
     :param seed: the seed (the same in every shard)
     :type seed: int
     :param key_text: a key as text (labels are their own text; signatures e.g. as JSON)
-    :return: key -> target in this shard, for the keys this shard has records of
+    :return: key -> target in this shard, for every key of the targets (0 where the shard has no records of it)
     :rtype: dict
     """
     if not (0 <= shard < len(shard_counts)):
@@ -87,4 +94,6 @@ def shard_targets(shard_counts: Sequence[Mapping[Hashable, int]], targets: Mappi
             result[key] = split_quota(counts, target, seed, key_text(key))[shard]
         elif sum(counts) == 0 and target > 0:
             raise BalanceError("'%s': target %d, but no shard has records of it" % (key_text(key), target))
+        else:
+            result[key] = 0
     return result

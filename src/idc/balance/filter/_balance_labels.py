@@ -254,6 +254,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             raise
         if self.seed is None:
             self.logger().info("No seed given (-s/--seed), using: %d" % seed)
+            if self.keyed:
+                self.logger().warning("--keyed without -s/--seed: the decisions are reproducible only with seed %d; "
+                                      "shards processed apart must all be given the same -s" % seed)
         self._unlabeled = 0
         self._default = default
         self._selector = None if self.split_names is None else selector
@@ -379,7 +382,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             self.logger().info("Exact mode, targets per label: %s" % targets)
             return ExactSampler(total, targets, uniforms, fallback)
         self._counts = each[self.shard]
-        shard = shard_targets(each, targets, self.shard, seed)
+        # this shard's share of every label its counts file lists (others have no records here)
+        shard = {label: target for label, target in shard_targets(each, targets, self.shard, seed).items()
+                 if label in self._counts}
         self.logger().info("Exact mode over %d shards, global targets per label: %s; this shard's (%d): %s"
                            % (len(each), targets, self.shard, shard))
         return ExactSampler(self._counts, shard, uniforms, fallback)
