@@ -197,3 +197,9 @@ def test_locator(tmp_path):
     assert locator.find(None, "1.jpg", ["b"]) == 1  # in-memory records: the name and the labels
     assert locator.find(None, "1.jpg", ["a"]) == 0
     assert locator.find(None, "1.jpg", ["c"]) is None
+
+
+def test_firsts_name_each_image_s_group_first_as_one_pass_does(tmp_path):
+    groups = read_groups(write(tmp_path, valid()))
+    assert groups.firsts() == [(os.path.join("/data", "a", "1.jpg"), 0), (os.path.join("/data", "a", "1.jpg"), 3),
+                               (os.path.join("/data", "a", "2.jpg"), 0)]

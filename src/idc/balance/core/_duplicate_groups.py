@@ -115,6 +115,8 @@ class GroupCollector:
         self._distance_of = array("b")
         self._hashes = array("Q") if hash_type == HASH_PERCEPTUAL else None
         self._skipped: List[Tuple[str, int, int, str]] = []
+        self._listed: Optional[List[List[int]]] = None
+        """ listed_group_numbers(), kept until the next image comes """
 
     def __len__(self) -> int:
         return len(self._files)
@@ -165,6 +167,7 @@ class GroupCollector:
             group, distance = number, 0
         else:
             group, distance = self._finder.kept_names[found[0]], found[1]
+        self._listed = None
         self._files.append(file_name)
         self._folder_of.append(folder)
         self._labels_of.append(label_set)
@@ -241,10 +244,12 @@ class GroupCollector:
         Returns the groups as the groups file lists them: as group_numbers, without the images that came
         before (a group's first image stays).
         """
-        repeats = set(self.repeats())
-        if len(repeats) == 0:
-            return self.group_numbers()
-        return [numbers[:1] + [n for n in numbers[1:] if n not in repeats] for numbers in self.group_numbers()]
+        if self._listed is None:
+            repeats = set(self.repeats())
+            groups = self.group_numbers()
+            self._listed = groups if len(repeats) == 0 else \
+                [numbers[:1] + [n for n in numbers[1:] if n not in repeats] for numbers in groups]
+        return self._listed
 
     def group(self, numbers: Sequence[int], root: Optional[str]) -> Group:
         """

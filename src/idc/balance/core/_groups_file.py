@@ -111,6 +111,23 @@ class GroupsFile:
     skipped: Tuple[Skipped, ...]
 
 
+    def firsts(self) -> List[Tuple[str, int]]:
+        """
+        Returns, per image of the file (the groups' members in order, then the skipped images), the first image
+        of its group, named as the one-pass removal names it (its file under the root, else its name), and the
+        image's distance to it.
+        """
+        def named(path: str) -> str:
+            return path if self.root is None else os.path.join(self.root, *path.split("/"))
+
+        result = []
+        for members in self.groups:
+            first = named(members[0].path)
+            result.extend((first, member.distance) for member in members)
+        result.extend((named(skipped.path), 0) for skipped in self.skipped)
+        return result
+
+
 def _fail(path: str, where: str, problem: str) -> BalanceError:
     return BalanceError("%s '%s': %s%s" % (GROUPS_FILE, path, "" if where == "" else where + ": ", problem))
 

@@ -12,11 +12,9 @@ from idc.balance.core import (BalanceError, GroupCollector, HASH_TYPES, DEFAULT_
                               check_replaceable, FORMAT_GROUPS, FORMAT_CONFLICTS)
 from idc.balance.gallery import DEFAULT_GALLERY_GROUPS, MAX_GALLERY_GROUPS, GALLERY_TITLE, gallery_html
 from idc.balance.records import written_bytes, record_labels
-from ._run_guards import INTERRUPTS, OUTPUT_CLAIMS
+from ._run_guards import IMAGE_EXTENSIONS, INTERRUPTS, OUTPUT_CLAIMS, stop_watching
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
-""" Extensions the result options refuse: a result is never an image (writing it would overwrite one). """
 
 MAX_SKIPPED_LOGGED = 20
 """ How many images that could not be hashed the summary names (the groups file lists them all). """
@@ -271,11 +269,7 @@ class FindDuplicates(LazyOutputFilter):
         :return: whether the run was interrupted while this filter watched
         :rtype: bool
         """
-        OUTPUT_CLAIMS.release(self)
-        if self._interrupts_at is None:
-            return False
-        interrupted = INTERRUPTS.count > self._interrupts_at
-        INTERRUPTS.stop()
+        interrupted = stop_watching(self, self._interrupts_at)
         self._interrupts_at = None
         return interrupted
 

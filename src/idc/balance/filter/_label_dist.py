@@ -19,10 +19,7 @@ from idc.balance.plot import chart_data, check_plot_path, check_plot_size, draw_
 from idc.balance.records import record_labels, objects_without_label, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
-from ._run_guards import INTERRUPTS, OUTPUT_CLAIMS
-
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
-""" Extensions that -o/--output_file refuses: the result is never an image. """
+from ._run_guards import IMAGE_EXTENSIONS, INTERRUPTS, OUTPUT_CLAIMS, stop_watching
 
 NO_SPLIT = ""
 """ The counter key when counting without splits. """
@@ -479,11 +476,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :return: whether the run was interrupted while this filter watched
         :rtype: bool
         """
-        OUTPUT_CLAIMS.release(self)
-        if self._interrupts_at is None:
-            return False
-        interrupted = INTERRUPTS.count > self._interrupts_at
-        INTERRUPTS.stop()
+        interrupted = stop_watching(self, self._interrupts_at)
         self._interrupts_at = None
         return interrupted
 

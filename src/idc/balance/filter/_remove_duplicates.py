@@ -1,6 +1,5 @@
 import argparse
 import copy
-import os
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -379,6 +378,16 @@ class RemoveDuplicates(LazyOutputFilter):
         """
         return process_as_batch(self, data)
 
+    def _action_done(self) -> str:
+        return "dropped" if self.action == ACTION_DROP else "tagged"
+
+    def _removed_per_label(self) -> str:
+        """
+        Returns the images dropped (or tagged) per label, as the summary shows them.
+        """
+        lines = ["%s: %d" % (label, count) for label, count in sorted(self._duplicates.items())]
+        return ", ".join(lines) if len(lines) > 0 else "none"
+
     def finalize(self):
         """
         Finishes the processing: reports the duplicates per label and the images that could not be hashed.
@@ -386,12 +395,9 @@ class RemoveDuplicates(LazyOutputFilter):
         if self._by_file is not None:
             by_file = self._by_file
             self._by_file = None
-            what = "dropped" if self.action == ACTION_DROP else "tagged"
-            total = sum(self._duplicates.values())
-            lines = ["%s: %d" % (label, count) for label, count in sorted(self._duplicates.items())]
             self.logger().info("By the groups file '%s': images %s per label (an image counts under each of its "
                                "labels): %s; images of the file kept: %d of %d%s"
-                               % (self.groups, what, ", ".join(lines) if total > 0 else "none",
+                               % (self.groups, self._action_done(), self._removed_per_label(),
                                   int(by_file.keep.sum()), len(by_file.keep),
                                   "" if self.num_cut is None else " (--num_cut %d)" % self.num_cut))
             if by_file.unlisted > 0:
@@ -406,12 +412,8 @@ class RemoveDuplicates(LazyOutputFilter):
                 self.logger().warning("%d record(s) appeared more than once; each time the file's decision applied"
                                       % by_file.repeated)
         if self._finder is not None:
-            what = "dropped" if self.action == ACTION_DROP else "tagged"
-            total = sum(self._duplicates.values())
-            lines = ["%s: %d" % (label, count) for label, count in sorted(self._duplicates.items())]
             self.logger().info("Duplicates %s per label (an image counts under each of its labels): %s; distinct "
-                               "images kept: %d" % (what, ", ".join(lines) if total > 0 else "none",
-                                                    self._finder.kept))
+                               "images kept: %d" % (self._action_done(), self._removed_per_label(), self._finder.kept))
             if self._skipped_count > 0:
                 self.logger().warning("%d image(s) could not be hashed and were passed on: %s%s"
                                       % (self._skipped_count, ", ".join(self._skipped),
@@ -448,19 +450,7 @@ class _FileRemoval:
         self.unlisted = 0
         self.repeated = 0
         self.warned_outside = False
-        root = groups_file.root
-
-        def full(path: str) -> str:
-            # as one pass names them: by the file (under the file's root), else by the name
-            return path if root is None else os.path.join(root, *path.split("/"))
-
-        self._firsts = []
-        for members in groups_file.groups:
-            first = full(members[0].path)
-            for member in members:
-                self._firsts.append((first, member.distance))
-        for skipped in groups_file.skipped:
-            self._firsts.append((full(skipped.path), 0))
+        self._firsts = groups_file.firsts()
 
     def first_of(self, number: int):
         """

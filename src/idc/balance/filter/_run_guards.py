@@ -135,3 +135,24 @@ class OutputClaims:
 
 OUTPUT_CLAIMS = OutputClaims()
 """ The claims of the process. """
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+""" Extensions that result options refuse: a result is never an image (writing it would overwrite one). """
+
+
+def stop_watching(owner, interrupts_at: Optional[int]) -> bool:
+    """
+    Ends a filter's watch: releases its result files and stops watching for interrupts.
+
+    :param owner: the filter
+    :param interrupts_at: what INTERRUPTS.start() returned for it, None if it was not watching
+    :type interrupts_at: int
+    :return: whether the run was interrupted while the filter watched
+    :rtype: bool
+    """
+    OUTPUT_CLAIMS.release(owner)
+    if interrupts_at is None:
+        return False
+    interrupted = INTERRUPTS.count > interrupts_at
+    INTERRUPTS.stop()
+    return interrupted
