@@ -12,8 +12,8 @@ import pytest
 from idc.balance.core import ProbabilisticSampler, uniform_stream, create_rng, resolve_seed
 
 
-def sampler(correction, default=1.0, seed=1, block_size=8192):
-    return ProbabilisticSampler(correction, default, uniform_stream(create_rng(seed), block_size=block_size))
+def sampler(correction, default=1.0, seed=1):
+    return ProbabilisticSampler(correction, default, create_rng(seed))
 
 
 def binomial_bounds(n, p, sigmas=5.0):
@@ -42,11 +42,11 @@ def test_default_probability_for_unknown_labels():
     assert sum(s.emit_count("zzz") for _ in range(1000)) == 0
 
 
-def test_same_seed_same_decisions_whatever_the_block_size():
+def test_same_seed_same_decisions():
     labels = ["a", "b", "c"] * 5000
     correction = {"a": 0.3, "b": 0.6, "c": 0.9}
-    s1 = sampler(correction, seed=7, block_size=8192)
-    s2 = sampler(correction, seed=7, block_size=17)
+    s1 = sampler(correction, seed=7)
+    s2 = sampler(correction, seed=7)
     first = [s1.emit_count(x) for x in labels]
     assert first == [s2.emit_count(x) for x in labels]
     s3 = sampler(correction, seed=8)
@@ -73,8 +73,8 @@ from idc.balance.core import ExactSampler
 
 
 def exact(counts, targets, seed, default=1.0):
-    uniforms = uniform_stream(create_rng(seed))
-    return ExactSampler(counts, targets, uniforms, ProbabilisticSampler({}, default, uniforms))
+    rng = create_rng(seed)
+    return ExactSampler(counts, targets, rng, ProbabilisticSampler({}, default, rng))
 
 
 @pytest.mark.parametrize("counts, targets", [

@@ -37,7 +37,7 @@ def run(sampler, order):
 @pytest.mark.parametrize("max_copies", [1, 3])
 def test_plan_is_streamed_exactly(seed, max_copies):
     plan = plan_signatures(IMAGES, "median", max_copies, background=["tree"], negatives=4)
-    sampler = SignatureSampler(IMAGES, plan, uniform_stream(create_rng(seed)))
+    sampler = SignatureSampler(IMAGES, plan, (create_rng(seed)))
     emitted = run(sampler, stream_of(IMAGES, seed))
     negatives = emitted.pop(()) + emitted.pop(("tree",))
     assert negatives == plan.negatives == 4
@@ -56,7 +56,7 @@ def test_choice_within_a_signature_is_uniform():
     assert plan.emit[("a",)] == 5
     hits = np.zeros(12)
     for seed in range(3000):
-        sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)))
+        sampler = SignatureSampler(images, plan, (create_rng(seed)))
         for position in range(12):
             if sampler.emit_count(("a",)) > 0:
                 hits[position] += 1
@@ -69,14 +69,14 @@ def test_copies_are_spread_evenly():
     images = {("a",): 2, ("b",): 5}
     plan = plan_signatures(images, "max", 3)
     assert plan.emit[("a",)] == 5
-    sampler = SignatureSampler(images, plan, uniform_stream(create_rng(7)))
+    sampler = SignatureSampler(images, plan, (create_rng(7)))
     assert sorted([sampler.emit_count(("a",)), sampler.emit_count(("a",))]) == [2, 3]
 
 
 def test_unknown_signatures_pass_and_mismatches_are_reported():
     images = {("a",): 3, ("b",): 2}
     plan = plan_signatures(images, "min", 1)
-    sampler = SignatureSampler(images, plan, uniform_stream(create_rng(1)))
+    sampler = SignatureSampler(images, plan, (create_rng(1)))
     assert sampler.emit_count(("c",)) == 1
     assert sampler.emit_count(("a", "b")) == 1
     for _ in range(4):
@@ -113,7 +113,7 @@ def test_repeat_factor_sampling_matches_its_expectation(seed):
     images = {("r",): 1000, ("c",): 1000}
     factors = {("r",): 2.3, ("c",): 1.0}
     plan = plan_signatures(images, "min", 1)
-    sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors=factors)
+    sampler = SignatureSampler(images, plan, (create_rng(seed)), factors=factors)
     emitted = run(sampler, stream_of(images, seed))
     sd = math.sqrt(1000 * 0.3 * 0.7)
     assert abs(emitted[("r",)] - 2300) < 5 * sd
@@ -183,7 +183,7 @@ def test_plan_over_shards_is_streamed_exactly(seed, max_copies):
     plan = plan_signatures(IMAGES, "median", max_copies, background=["tree"], negatives=4)
     total = dict()
     for index in range(3):
-        sampler = SignatureSampler(IMAGES, plan, uniform_stream(create_rng(seed * 10 + index)),
+        sampler = SignatureSampler(IMAGES, plan, (create_rng(seed * 10 + index)),
                                    shards=ShardOfPlan(shards, index, seed))
         for signature, count in run(sampler, stream_of(shards[index], seed)).items():
             total[signature] = total.get(signature, 0) + count
@@ -198,5 +198,5 @@ def test_shards_refuse_repeat_factor_sampling():
     from idc.balance.core import ShardOfPlan
     plan = plan_signatures(IMAGES, "median", 1)
     with pytest.raises(BalanceError, match="only the plan's exact numbers are split over shards"):
-        SignatureSampler(IMAGES, plan, uniform_stream(create_rng(1)), factors={s: 1.0 for s in IMAGES},
+        SignatureSampler(IMAGES, plan, (create_rng(1)), factors={s: 1.0 for s in IMAGES},
                          shards=ShardOfPlan([IMAGES], 0, 1))

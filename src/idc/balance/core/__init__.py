@@ -44,7 +44,7 @@ from ._hash_index import HASH_BITS, CHUNK_WIDTHS, SMALL_CHUNK_WIDTHS, REBUILD_AT
 from ._targets import (MAX_TARGET, TARGET_MIN, TARGET_MAX, TARGET_MEAN, TARGET_MEDIAN, TARGET_NAMES, DEFAULT_TARGET, TARGET_HELP,
                        parse_target, target_value, exact_targets, round_half_up)
 from ._weights import class_weights, parse_label_list, check_label_list, label_order, weights_by_index
-from ._keyed import hash_seed, keyed_uniform_function
+from ._keyed import hash_seed, keyed_uniform_function, keyed_threshold, KeyedDraws
 from ._shards import key_entropy, split_quota, shard_targets
 from ._epochs import (EPOCH_MODE_EXACT, EPOCH_MODE_PROBABILISTIC, EPOCH_MODES, EpochPlan, epoch_generator,
                       group_keys, replica_part)

@@ -2,7 +2,7 @@
 Counting labels, and counts files: a flat JSON object, label -> whole number (what
 'label-dist -t counts -f json' writes).
 """
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from ._label_files import read_label_map, check_number
 from ._errors import BalanceError
@@ -95,6 +95,16 @@ class LabelCounter:
             counts[label] = counts.get(label, 0) + 1
             n += 1
         return n
+
+    def add_counts(self, counts: Mapping[str, int]):
+        """
+        Adds counts made elsewhere (label -> occurrences).
+
+        :param counts: the counts to add
+        :type counts: dict
+        """
+        for label, n in counts.items():
+            self._counts[label] = self._counts.get(label, 0) + n
 
     def counts(self) -> Dict[str, int]:
         """

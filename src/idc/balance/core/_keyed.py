@@ -14,6 +14,7 @@ BLAKE2b per record (0.31 against 0.92 microseconds, measured). Python's own hash
 do: it is salted per process (PYTHONHASHSEED).
 """
 import hashlib
+import math
 from typing import Callable
 
 import xxhash
@@ -41,18 +42,86 @@ def hash_seed(seed: int) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8, person=b"idc-balance-key").digest(), "little")
 
 
+xxh3 = xxhash.xxh3_64_intdigest
+""" The 64-bit hash of the keyed draws: (bytes, seed) -> int. """
+
+
+def keyed_threshold(probability: float) -> int:
+    """
+    Returns the 64-bit hash threshold of a probability: a hash h is below it exactly when
+    the keyed uniform number of h, (h >> 11) / 2^53, is below the probability. So a keyed
+    decision compares two integers and never makes the float (the same decisions: for a
+    whole number x, x < p * 2^53 exactly when x < ceil(p * 2^53), and p * 2^53 is exact).
+
+    :param probability: the probability, in [0, 1]
+    :type probability: float
+    :return: the threshold, in [0, 2^64]
+    :rtype: int
+    """
+    if probability <= 0:
+        return 0
+    if probability >= 1:
+        return 1 << 64
+    return math.ceil(probability * (1 << UNIFORM_BITS)) << (64 - UNIFORM_BITS)
+
+
+class KeyedDraws:
+    """
+    The keyed draws of one seed (see the module): a record's 64-bit hash is the XXH3 hash of
+    its name, seeded with its label's seed, which is the XXH3 hash of the label seeded with
+    the seed's hash seed.
+    """
+
+    def __init__(self, seed: int):
+        """
+        :param seed: the seed, a non-negative whole number
+        :type seed: int
+        :raises BalanceError: for anything else
+        """
+        self._key = hash_seed(seed)
+
+    def label_seed(self, label: str) -> int:
+        """
+        Returns the seed of a label's hashes.
+
+        :param label: the label
+        :type label: str
+        :return: the 64-bit seed
+        :rtype: int
+        """
+        return xxh3(utf8(label), self._key)
+
+    @staticmethod
+    def name_hash(name: str, label_seed: int) -> int:
+        """
+        Returns the 64-bit hash of a record's name under its label's seed.
+
+        :param name: the image name
+        :type name: str
+        :param label_seed: the label's seed (see :meth:`label_seed`)
+        :type label_seed: int
+        :return: the hash
+        :rtype: int
+        """
+        try:
+            data = name.encode()
+        except UnicodeEncodeError:
+            # a name read from a file name that is not valid UTF-8 holds surrogates
+            data = utf8(name)
+        return xxh3(data, label_seed)
+
+
 def keyed_uniform_function(seed: int) -> Callable[[str, str], float]:
     """
-    Returns the function (label, name) -> uniform number in [0, 1) for a seed (see the module): the XXH3 hash
-    of the name, seeded with the XXH3 hash of the label seeded with the seed's hash seed (one per label, cached).
+    Returns the function (label, name) -> uniform number in [0, 1) for a seed (see the module): the top 53 bits
+    of the record's hash (see :class:`KeyedDraws`), one label seed per label, cached.
 
     :param seed: the seed
     :type seed: int
     :return: the function
     :raises BalanceError: for a seed that is not a non-negative whole number
     """
-    key = hash_seed(seed)
-    xxh3 = xxhash.xxh3_64_intdigest
+    draws = KeyedDraws(seed)
     shift = 64 - UNIFORM_BITS
     scale = 1.0 / (1 << UNIFORM_BITS)
     label_seeds = dict()
@@ -60,19 +129,19 @@ def keyed_uniform_function(seed: int) -> Callable[[str, str], float]:
     def uniform(label: str, name: str) -> float:
         label_seed = label_seeds.get(label)
         if label_seed is None:
-            label_seed = label_seeds[label] = xxh3(_utf8(label), key)
-        try:
-            data = name.encode()
-        except UnicodeEncodeError:
-            # a name read from a file name that is not valid UTF-8 holds surrogates
-            data = _utf8(name)
-        return (xxh3(data, label_seed) >> shift) * scale
+            label_seed = label_seeds[label] = draws.label_seed(label)
+        return (draws.name_hash(name, label_seed) >> shift) * scale
 
     return uniform
 
 
-def _utf8(text: str) -> bytes:
+def utf8(text: str) -> bytes:
     """
     Returns a text as UTF-8, surrogates included (as Python reads names that are not valid UTF-8).
+
+    :param text: the text
+    :type text: str
+    :return: the bytes
+    :rtype: bytes
     """
     return text.encode("utf-8", "surrogatepass")

@@ -2,25 +2,46 @@
 Samplers turn per-label corrections or targets into a decision per record: how many
 times the record is emitted (0 = dropped, 1 = kept, more = kept plus copies). They
 keep counters per label, never records: memory grows with the number of labels only.
+
+Each label's decisions are drawn ahead, a block at a time, with numpy (see
+:class:`DecisionStream`), and handed out by a C-level iterator: a decision costs a dict
+look-up and ``next()``, as little as the least work of a decision (one look-up and one
+draw), so that a filter built on a sampler costs what a minimal filter costs. The
+decisions are fixed by the seed and the order of the records; a block is drawn when
+its label's next record arrives, from the sampler's one generator.
 """
+import itertools
 import math
-from typing import Dict, Iterator, List, Mapping, Optional
+from typing import Callable, Dict, Hashable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from ._keyed import KeyedDraws, keyed_threshold, utf8, xxh3
 from ._report import LabelTally
 
 BLOCK_SIZE = 8192
-""" How many uniform numbers are drawn from the generator at once (a numpy call per
-record would cost more than the rest of the decision). The stream of draws, and so
-the output, does not depend on it. """
+""" The most decisions of one label drawn at once. """
+
+FIRST_BLOCK = 16
+""" The first block of a label: blocks double from it up to the limit, so that a label with few records draws
+few numbers ahead. """
+
+BLOCK_BUDGET = 2 ** 22
+""" Decisions drawn ahead over all labels: a label's blocks are limited to this share (but at least
+MIN_BLOCK_LIMIT), so that memory stays bounded whatever the number of labels (8 bytes a decision). """
+
+MIN_BLOCK_LIMIT = 64
+
+SELECTION_LIMIT = 10 ** 9
+""" numpy's hypergeometric draw takes fewer records than this; larger labels are selected record by record. """
 
 
 def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> Iterator[float]:
     """
     Returns an endless iterator over uniform numbers in [0, 1) from a numpy generator,
     drawn in blocks. The sequence is fixed by the generator's seed and does not depend
-    on the block size.
+    on the block size. The iterator is built from C-level parts (a chain over the blocks,
+    each block a list), so taking the next number costs no Python frame.
 
     :param rng: the generator to draw from
     :type rng: np.random.Generator
@@ -28,12 +49,164 @@ def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> It
     :type block_size: int
     :return: the iterator
     """
-    while True:
-        yield from rng.random(block_size).tolist()
+    # iter(function, sentinel) calls the function for every block; it never returns the sentinel None
+    return itertools.chain.from_iterable(iter(lambda: rng.random(block_size).tolist(), None))
 
 
-# index of the records in, in the per-label state lists (plain lists are the cheapest per-record update)
-_IN = 0
+class DecisionStream:
+    """
+    The decisions of one label (how many times each of its records is emitted), in
+    stream order: :attr:`iterator` is an endless C-level iterator over them, fed block by
+    block by a function (block size -> the decisions of the label's next records). The
+    stream knows how many decisions it has handed out, and their sum, without a counter
+    per record.
+    """
+    __slots__ = ("iterator", "_make", "_size", "_limit", "_done_records", "_done_emitted", "_block", "_handing_out")
+
+    def __init__(self, make_block: Callable[[int], List[int]], limit: int = BLOCK_SIZE):
+        """
+        :param make_block: block size -> the next decisions (a list of that many whole numbers)
+        :type make_block: callable
+        :param limit: the largest block
+        :type limit: int
+        """
+        self._make = make_block
+        self._limit = limit
+        self._size = min(FIRST_BLOCK, limit)
+        self._done_records = 0
+        self._done_emitted = 0
+        self._block: List[int] = []
+        self._handing_out = iter(self._block)
+        self.iterator: Iterator[int] = itertools.chain.from_iterable(self._blocks())
+        """ the decisions: next() gives the number of emissions of the label's next record """
+
+    def _blocks(self) -> Iterator[Iterator[int]]:
+        """
+        Makes the blocks, each when the previous one is used up (the chain asks for the next
+        only then), and keeps the totals of the finished ones.
+        """
+        while True:
+            self._done_records += len(self._block)
+            self._done_emitted += sum(self._block)
+            self._block = self._make(self._size)
+            self._size = min(self._size * 2, self._limit)
+            self._handing_out = iter(self._block)
+            yield self._handing_out
+
+    def handed_out(self) -> Tuple[int, int]:
+        """
+        Returns how many decisions were handed out, and the emissions they add up to.
+
+        :return: (records decided, emissions)
+        :rtype: tuple
+        """
+        used = len(self._block) - self._handing_out.__length_hint__()
+        return self._done_records + used, self._done_emitted + sum(self._block[:used])
+
+
+class _StreamTable(dict):
+    """
+    The decision iterators of a sampler, by label: a dict that makes a label's stream on
+    its first look-up, so that the per-record look-up is the dict's own (no method call).
+    """
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[Hashable], Iterator[int]]):
+        """
+        :param make: label -> the label's decision iterator
+        :type make: callable
+        """
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, label: Hashable) -> Iterator[int]:
+        iterator = self[label] = self._make(label)
+        return iterator
+
+
+def block_limit(labels: int) -> int:
+    """
+    Returns the largest block of a label when there are this many labels (see BLOCK_BUDGET).
+
+    :param labels: the number of labels
+    :type labels: int
+    :return: the block limit
+    :rtype: int
+    """
+    return max(MIN_BLOCK_LIMIT, min(BLOCK_SIZE, BLOCK_BUDGET // max(labels, 1)))
+
+
+def probabilistic_block(rng: np.random.Generator, correction: float) -> Callable[[int], List[int]]:
+    """
+    Returns the block maker of a label with a correction c: each record is emitted floor(c)
+    times, plus once more with probability c - floor(c).
+
+    :param rng: the generator to draw from
+    :type rng: np.random.Generator
+    :param correction: the correction
+    :type correction: float
+    :return: block size -> decisions
+    :rtype: callable
+    """
+    whole = math.floor(correction)
+    fraction = correction - whole
+    if fraction == 0:
+        return lambda size: [whole] * size
+    return lambda size: (whole + (rng.random(size) < fraction)).tolist()
+
+
+def exact_block(rng: np.random.Generator, count: int, target: int) -> Callable[[int], List[int]]:
+    """
+    Returns the block maker of a label with count records and a target: every record is
+    emitted floor(target / count) times, and target mod count of them once more, a uniformly
+    random choice. A block of the records still to come holds as many of the chosen ones as
+    a hypergeometric draw says (the number of chosen among the block's records when the
+    rest are chosen uniformly), placed uniformly in the block; so the choice over all
+    blocks is a uniform choice of exactly that many records. Records beyond the count are
+    dropped (0: the target is met).
+
+    :param rng: the generator to draw from
+    :type rng: np.random.Generator
+    :param count: the label's records
+    :type count: int
+    :param target: how many times the label's records are emitted in all
+    :type target: int
+    :return: block size -> decisions
+    :rtype: callable
+    """
+    base, extra = divmod(target, count) if count > 0 else (0, 0)
+    state = [count, extra]
+    """ records still to come, extra emissions still to choose among them """
+
+    def make(size: int) -> List[int]:
+        remaining, needed = state
+        size = min(size, remaining) if remaining > 0 else size
+        if remaining == 0:
+            return [0] * size
+        if needed == 0:
+            chosen = np.zeros(size, dtype=np.int64)
+        elif needed == remaining:
+            chosen = np.ones(size, dtype=np.int64)
+        elif remaining < SELECTION_LIMIT:
+            chosen = np.zeros(size, dtype=np.int64)
+            hits = int(rng.hypergeometric(needed, remaining - needed, size)) if size < remaining else needed
+            chosen[rng.choice(size, hits, replace=False)] = 1
+        else:
+            # sequential selection (Knuth's Algorithm S): the i-th record is chosen with probability
+            # (still needed) / (still to come)
+            chosen = np.zeros(size, dtype=np.int64)
+            uniforms = rng.random(size)
+            left = needed
+            for i in range(size):
+                if (left > 0) and (uniforms[i] * (remaining - i) < left):
+                    chosen[i] = 1
+                    left -= 1
+        hits = int(chosen.sum())
+        state[0] = remaining - size
+        state[1] = needed - hits
+        return (base + chosen).tolist()
+
+    return make
 
 
 class ProbabilisticSampler:
@@ -42,22 +215,44 @@ class ProbabilisticSampler:
     correction c: floor(c) times, plus once more with probability c - floor(c). Up to
     1 that is a Bernoulli trial (keep with probability c). Every record is decided
     independently, so the counts are only balanced on average.
+
+    The decisions come from the stream of the sampler's generator (:attr:`decisions`,
+    :meth:`emit_count`), or, with keyed draws, are a function of the record's label and
+    name (:meth:`emit_count_keyed`).
     """
 
-    def __init__(self, correction: Mapping[str, float], default_probability: float, uniforms: Iterator[float]):
+    def __init__(self, correction: Mapping[str, float], default_probability: float, rng: np.random.Generator,
+                 keyed: Optional[KeyedDraws] = None):
         """
         :param correction: label -> correction (non-negative)
         :type correction: dict
         :param default_probability: the correction of labels not in the correction
         :type default_probability: float
-        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
-        :type uniforms: iterator
+        :param rng: the generator to draw the decisions from
+        :type rng: np.random.Generator
+        :param keyed: the keyed draws for :meth:`emit_count_keyed`, None if the decisions come from the generator
+        :type keyed: KeyedDraws
         """
         self._correction = dict(correction)
         self._default = default_probability
-        self._uniforms = uniforms
-        self._state: Dict[str, List] = dict()
-        """ per label: [records in, records emitted once more than the whole part, whole part, fractional part] """
+        self._rng = rng
+        self._streams: Dict[Hashable, DecisionStream] = dict()
+        self.decisions: Dict[Hashable, Iterator[int]] = _StreamTable(self._new_stream)
+        """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
+        next record """
+        self._keyed = keyed
+        self._keyed_state: Dict[Hashable, List] = dict()
+        """ keyed: per label [records in, records emitted once more than the whole part, whole part, label seed,
+        hash threshold of the fractional part] """
+
+    def _new_stream(self, label: Hashable) -> Iterator[int]:
+        """
+        Makes the decision stream of a label on its first record.
+        """
+        stream = DecisionStream(probabilistic_block(self._rng, self.correction(label)),
+                                block_limit(len(self._streams) + 1))
+        self._streams[label] = stream
+        return stream.iterator
 
     def correction(self, label: str) -> float:
         """
@@ -70,31 +265,57 @@ class ProbabilisticSampler:
         """
         return self._correction.get(label, self._default)
 
-    def emit_count(self, label: str, uniform: Optional[float] = None) -> int:
+    def emit_count(self, label: str) -> int:
         """
-        Decides how many times the next record with this label is emitted.
-        Exactly one uniform number is drawn per call, so the decisions depend only
-        on the seed and the order of the records; or the caller gives the number
-        (keyed decisions: a function of the record, not of its place in the stream).
+        Decides how many times the next record with this label is emitted (the next of
+        :attr:`decisions`, which a filter reads directly).
 
         :param label: the record's label
         :type label: str
-        :param uniform: the record's uniform number in [0, 1), None to draw the next one
-        :type uniform: float
         :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
-        state = self._state.get(label)
+        return next(self.decisions[label])
+
+    def emit_count_keyed(self, label: str, name: str) -> int:
+        """
+        Decides how many times a record is emitted by a function of its label and name
+        (see :class:`KeyedDraws`): the same record gets the same decision in any order and
+        any shard. The uniform number is compared in hash space (see :func:`keyed_threshold`):
+        hash < threshold exactly when the number is below the fractional part.
+
+        :param label: the record's label
+        :type label: str
+        :param name: the record's image name ("" for none)
+        :type name: str
+        :return: the number of emissions, 0 to drop the record
+        :rtype: int
+        """
+        state = self._keyed_state.get(label)
         if state is None:
             c = self.correction(label)
             whole = math.floor(c)
-            state = self._state[label] = [0, 0, whole, c - whole]
-        state[_IN] += 1
-        # kept and copies follow from the records in and the extra emissions (see tallies())
-        if (next(self._uniforms) if uniform is None else uniform) < state[3]:
+            state = self._keyed_state[label] = [0, 0, whole, self._keyed.label_seed(label),
+                                                keyed_threshold(c - whole)]
+        state[0] += 1
+        # KeyedDraws.name_hash(name, label seed), inlined: a Python call would cost a fifth of the decision
+        try:
+            data = name.encode()
+        except UnicodeEncodeError:
+            data = utf8(name)
+        if xxh3(data, state[3]) < state[4]:
             state[1] += 1
             return state[2] + 1
         return state[2]
+
+    def _handed_out(self) -> Dict[Hashable, Tuple[int, int]]:
+        """
+        Returns per label the records decided and their emissions.
+        """
+        result = {label: stream.handed_out() for label, stream in self._streams.items()}
+        for label, (records, extra, whole, _, _) in self._keyed_state.items():
+            result[label] = (records, whole * records + extra)
+        return result
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
@@ -105,10 +326,11 @@ class ProbabilisticSampler:
         :rtype: dict
         """
         result = dict()
-        for label, s in sorted(self._state.items()):
-            emitted = s[2] * s[_IN] + s[1]
-            kept = s[_IN] if s[2] > 0 else s[1]
-            result[label] = LabelTally(s[_IN], kept, emitted - kept, self.correction(label) * s[_IN])
+        for label, (records, emitted) in sorted(self._handed_out().items()):
+            whole = math.floor(self.correction(label))
+            extra = emitted - whole * records
+            kept = records if whole > 0 else extra
+            result[label] = LabelTally(records, kept, emitted - kept, self.correction(label) * records)
         return result
 
 
@@ -116,44 +338,50 @@ class ExactSampler:
     """
     Emits exactly the target number of records per label in one pass, given each
     label's count in advance. A label with n records and target t emits every record
-    floor(t / n) times, and t mod n of its records once more; those are chosen by
-    sequential selection sampling (Knuth's Algorithm S): the i-th record (0-based) is
-    chosen with probability (still needed) / (n - i), so every record is equally likely
-    to be chosen and exactly the needed number is chosen when the stream holds n records.
+    floor(t / n) times, and t mod n of its records once more, chosen uniformly (see
+    :func:`exact_block`): every record is equally likely to be chosen, and exactly the
+    needed number is chosen when the stream holds n records.
 
     Labels that were not counted are decided by a fallback sampler. Records beyond a
     label's count are dropped (its target is already met); :meth:`mismatches` reports
     every label whose stream disagreed with its count.
     """
 
-    def __init__(self, counts: Mapping[str, int], targets: Mapping[str, int], uniforms: Iterator[float],
+    def __init__(self, counts: Mapping[str, int], targets: Mapping[str, int], rng: np.random.Generator,
                  fallback: ProbabilisticSampler, aliases: Optional[Mapping[str, str]] = None):
         """
         :param counts: label -> number of records in the stream
         :type counts: dict
         :param targets: label -> number of records to emit (labels in counts)
         :type targets: dict
-        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
-        :type uniforms: iterator
+        :param rng: the generator to draw the choices from
+        :type rng: np.random.Generator
         :param fallback: decides records of labels that are not in counts
         :type fallback: ProbabilisticSampler
         :param aliases: other keys that are decided as one of the counted labels, sharing its count and
                         target (a pool of keys): alias -> label; None for none
         :type aliases: dict
         """
-        self._uniforms = uniforms
         self._fallback = fallback
         self._targets = dict(targets)
-        self._state: Dict[str, List] = dict()
-        """ per label: [records in, count n, base emissions, extra needed, extra chosen]; kept and
-        copies follow from them (see tallies()) """
-        for label, n in counts.items():
-            t = targets[label]
-            base, extra = (divmod(t, n) if n > 0 else (0, 0))
-            self._state[label] = [0, n, base, extra, 0]
+        self._counts = dict(counts)
+        limit = block_limit(len(counts))
+        self._streams = {label: DecisionStream(exact_block(rng, n, targets[label]), limit)
+                         for label, n in counts.items()}
+        self.decisions: Dict[Hashable, Iterator[int]] = _StreamTable(self._fallback_stream)
+        """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
+        next record """
+        for label, stream in self._streams.items():
+            self.decisions[label] = stream.iterator
         self._aliases = dict(aliases or dict())
         for alias, label in self._aliases.items():
-            self._state[alias] = self._state[label]
+            self.decisions[alias] = self._streams[label].iterator
+
+    def _fallback_stream(self, label: Hashable) -> Iterator[int]:
+        """
+        Returns the fallback's decisions of a label that was not counted.
+        """
+        return self._fallback.decisions[label]
 
     def targets(self) -> Dict[str, int]:
         """
@@ -166,26 +394,15 @@ class ExactSampler:
 
     def emit_count(self, label: str) -> int:
         """
-        Decides how many times the next record with this label is emitted.
+        Decides how many times the next record with this label is emitted (the next of
+        :attr:`decisions`, which a filter reads directly).
 
         :param label: the record's label
         :type label: str
         :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
-        state = self._state.get(label)
-        if state is None:
-            return self._fallback.emit_count(label)
-        seen = state[_IN]
-        state[_IN] = seen + 1
-        n = state[1]
-        if seen >= n:
-            return 0
-        # kept and copies follow from the records seen and the extra emissions chosen (see tallies())
-        if (state[3] > state[4]) and (next(self._uniforms) * (n - seen) < state[3] - state[4]):
-            state[4] += 1
-            return state[2] + 1
-        return state[2]
+        return next(self.decisions[label])
 
     def tallies(self) -> Dict[str, LabelTally]:
         """
@@ -196,13 +413,13 @@ class ExactSampler:
         :rtype: dict
         """
         result = dict()
-        for label, s in self._state.items():
-            if label in self._aliases:
-                continue
-            decided = min(s[_IN], s[1])
-            emitted = s[2] * decided + s[4]
-            kept = decided if s[2] > 0 else s[4]
-            result[label] = LabelTally(s[_IN], kept, emitted - kept, float(self._targets[label]))
+        for label, stream in self._streams.items():
+            records, emitted = stream.handed_out()
+            decided = min(records, self._counts[label])
+            base = self._targets[label] // self._counts[label] if self._counts[label] > 0 else 0
+            chosen = emitted - base * decided
+            kept = decided if base > 0 else chosen
+            result[label] = LabelTally(records, kept, emitted - kept, float(self._targets[label]))
         result.update(self._fallback.tallies())
         return dict(sorted(result.items()))
 
@@ -215,8 +432,11 @@ class ExactSampler:
         :return: label -> difference, sorted by label
         :rtype: dict
         """
-        result = {label: s[_IN] - s[1] for label, s in self._state.items()
-                  if (s[_IN] != s[1]) and (label not in self._aliases)}
+        result = dict()
+        for label, stream in self._streams.items():
+            records = stream.handed_out()[0]
+            if records != self._counts[label]:
+                result[label] = records - self._counts[label]
         for label in self._fallback.tallies():
             result[label] = None
         return dict(sorted(result.items()))

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
+import numpy as np
+
 from ._errors import BalanceError
 from ._plan import Plan
 from ._report import LabelTally
@@ -64,7 +66,7 @@ class SignatureSampler:
     balance-labels-ic's exact mode costs.
     """
 
-    def __init__(self, images: Mapping[Signature, int], plan: Plan, uniforms: Iterator[float],
+    def __init__(self, images: Mapping[Signature, int], plan: Plan, rng: np.random.Generator,
                  factors: Optional[Mapping[Signature, float]] = None, shards: Optional[ShardOfPlan] = None):
         """
         :param images: signature -> images, from the signatures file
@@ -72,8 +74,8 @@ class SignatureSampler:
         :param plan: the plan (its emit is used for the signatures with a non-background class, unless factors are
                      given; its negatives for the others)
         :type plan: Plan
-        :param uniforms: the source of random numbers (see :func:`uniform_stream`)
-        :type uniforms: iterator
+        :param rng: the generator to draw the decisions from
+        :type rng: np.random.Generator
         :param factors: signature -> repeat factor, for repeat factor sampling; None to stream the plan exactly
         :type factors: dict
         :param shards: to stream one shard's share of the plan (images are then all shards' images added up);
@@ -99,11 +101,13 @@ class SignatureSampler:
             self._images = dict(shards.images[shards.index])
             counts, targets = shards.share(counts, targets, negatives)
         # signatures not in the file fall through to the repeat sampler, which outputs them once (its default)
-        self._repeat = ProbabilisticSampler({s: factors[s] for s in self._repeated}, 1.0, uniforms)
+        self._repeat = ProbabilisticSampler({s: factors[s] for s in self._repeated}, 1.0, rng)
         aliases = {s: NEGATIVES_POOL for s in negatives if s != NEGATIVES_POOL}
-        self._exact = ExactSampler(counts, targets, uniforms, self._repeat, aliases)
+        self._exact = ExactSampler(counts, targets, rng, self._repeat, aliases)
         self.emit_count = self._exact.emit_count
         """ Decides how many times the next image with a signature is emitted: signature -> number (0: drop). """
+        self.decisions = self._exact.decisions
+        """ signature -> the iterator over its decisions (see ExactSampler.decisions) """
 
     def tallies(self) -> Dict[Signature, LabelTally]:
         """

@@ -1,5 +1,7 @@
 import argparse
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
+
+import numpy as np
 
 from seppl.placeholders import PlaceholderSupporter
 from seppl.variables import expand_variables
@@ -8,12 +10,12 @@ from seppl import AliasSupporter
 from idc.api import ImageClassificationData
 
 from idc.balance.core import (read_correction, sum_counts, check_probability, check_choice, resolve_seed, create_rng,
-                              uniform_stream, ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
+                              ProbabilisticSampler, ExactSampler, BalanceError, summary_lines,
                               mismatch_lines, parse_target, exact_targets, TARGET_HELP, CORRECTION_FILE, COUNTS_FILE,
                               DEFAULT_MAX_COPIES, MAX_COPIES_HELP, check_max_copies, check_correction_copies,
                               check_target_copies, can_make_copies, check_path, check_paths, check_seed,
                               unmatched_labels, unmatched_lines, COPY_MARKER, looks_like_percentages,
-                              ABSENT_FROM_FILE, check_flag, check_whole_number, keyed_uniform_function,
+                              ABSENT_FROM_FILE, check_flag, check_whole_number, KeyedDraws,
                               shard_targets)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._split_options import add_split_options
@@ -31,6 +33,8 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
     Keeps each image classification record with the probability of its label
     (from a correction file), dropping the others; above 1, outputs copies.
     """
+    __slots__ = ("_plain_decisions", "_unlabeled", "_sampler")
+    """ read for every record (see LazyOutputFilter) """
 
     def __init__(self, label_correction: Optional[str] = None, seed: Optional[int] = None,
                  default_probability: float = DEFAULT_PROBABILITY, mode: str = MODE_PROBABILISTIC,
@@ -89,8 +93,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.keyed = keyed
         self.shard_counts = shard_counts
         self.shard = shard
-        self._keyed = None
         self._selector: Optional[SplitSelector] = None
+        self._plain_decisions = None
+        """ the sampler's decisions when the run needs no more than them (see _do_process_stream), else None """
         self._target = None
         self._max_copies = DEFAULT_MAX_COPIES
         self._correction_path: Optional[str] = None
@@ -235,16 +240,17 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         super().initialize()
         self._sampler = None
+        self._plain_decisions = None
         try:
             default = self._check_options()
             selector = SplitSelector(self.split_field, self.split_names)
             self._correction = self._read_correction(default)
             seed = resolve_seed(self.seed)
-            uniforms = uniform_stream(create_rng(seed))
-            fallback = ProbabilisticSampler(self._correction or dict(), default, uniforms)
-            keyed = keyed_uniform_function(seed) if self.keyed else None
+            rng = create_rng(seed)
+            fallback = ProbabilisticSampler(self._correction or dict(), default, rng,
+                                            KeyedDraws(seed) if self.keyed else None)
             if self.mode == MODE_EXACT:
-                sampler = self._exact_sampler(default, uniforms, fallback, seed)
+                sampler = self._exact_sampler(default, rng, fallback, seed)
                 can_copy = can_make_copies(self._correction, self._counts, sampler.targets())
             else:
                 sampler = fallback
@@ -261,8 +267,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._default = default
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if can_copy else None
-        self._keyed = keyed
         self._sampler = sampler
+        plain = (self._selector is None) and (self._escaper is None) and not self.keyed
+        self._plain_decisions = sampler.decisions if plain else None
 
     def _check_arguments(self) -> Tuple[float, Optional[str], Optional[List[str]]]:
         """
@@ -362,7 +369,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.logger().info("Read label correction for %d label(s) from: %s" % (len(correction), path))
         return correction
 
-    def _exact_sampler(self, default: float, uniforms: Iterator[float],
+    def _exact_sampler(self, default: float, rng: np.random.Generator,
                        fallback: ProbabilisticSampler, seed: int) -> ExactSampler:
         """
         Creates the sampler of exact mode from the counts file(s) and the target or correction,
@@ -380,14 +387,14 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         if self.shard is None:
             self._counts = total
             self.logger().info("Exact mode, targets per label: %s" % targets)
-            return ExactSampler(total, targets, uniforms, fallback)
+            return ExactSampler(total, targets, rng, fallback)
         self._counts = each[self.shard]
         # this shard's share of every label its counts file lists (others have no records here)
         shard = {label: target for label, target in shard_targets(each, targets, self.shard, seed).items()
                  if label in self._counts}
         self.logger().info("Exact mode over %d shards, global targets per label: %s; this shard's (%d): %s"
                            % (len(each), targets, self.shard, shard))
-        return ExactSampler(self._counts, shard, uniforms, fallback)
+        return ExactSampler(self._counts, shard, rng, fallback)
 
     def _counts_shown(self) -> str:
         """
@@ -406,24 +413,41 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
+        decisions = self._plain_decisions
+        if decisions is not None:
+            # the common case (no split selection, no copies, no keyed decisions), as lean as the least work the
+            # decision needs: the label (an image classification label is a non-empty text or None), one
+            # look-up, one next()
+            output = self._stream_output
+            for item in (data if isinstance(data, list) else (data,)):
+                label = item.annotation
+                if not label:
+                    self._unlabeled += 1
+                    output.append(item)
+                elif next(decisions[label]) > 0:
+                    output.append(item)
+            return
         if self._sampler is None:
             raise not_initialized(self)
         try:
-            self._decide(data)
+            self._decide(data, self._stream_output)
         except BalanceError as e:
             # seppl's MultiFilter (idc-convert with two or more filters) swallows exceptions: log first
             self.logger().error(str(e))
             raise
 
-    def _decide(self, data):
+    def _decide(self, data, output: list):
         """
-        Decides for each record how often it is output (see :meth:`_do_process_stream`).
+        Decides for each record how often it is output (see :meth:`_do_process_stream`),
+        with split selection, copies (and name escaping) or keyed decisions.
 
         :param data: the record(s) to process
+        :param output: the output queue to append to
+        :type output: list
         """
-        emit_count = self._sampler.emit_count
-        keyed = self._keyed
-        output = self._stream_output
+        sampler = self._sampler
+        emit = sampler.emit_count_keyed if self.keyed else None
+        decisions = sampler.decisions
         selector = self._selector
         escaper = self._escaper
         for item in (data if isinstance(data, list) else (data,)):
@@ -440,7 +464,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 self._unlabeled += 1
                 output.append(item)
                 continue
-            emitted = emit_count(label) if keyed is None else emit_count(label, keyed(label, item.image_name or ""))
+            emitted = next(decisions[label]) if emit is None else emit(label, item.image_name or "")
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
@@ -469,6 +493,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
             for warning in self._warnings(tallies):
                 self.logger().warning(warning)
             self._sampler = None
+            self._plain_decisions = None
         super().finalize()
 
     def _warnings(self, tallies) -> List[str]:

@@ -40,8 +40,5 @@ class BalanceLabelsIS(BalanceMultiLabel):
         """
         return [ImageSegmentationData]
 
-    def _labels_of(self, item: ImageSegmentationData, label_key: Optional[str]) -> List[str]:
-        """
-        Returns the labels of the record's layers that have pixels.
-        """
-        return layer_labels(item)
+    _labels_of = staticmethod(layer_labels)
+    """ the labels of the record's layers that have pixels """

@@ -88,8 +88,5 @@ class BalanceLabelsOD(BalanceMultiLabel):
         """
         return self.label_key
 
-    def _labels_of(self, item: ObjectDetectionData, label_key: Optional[str]) -> List[str]:
-        """
-        Returns the labels of the record's objects.
-        """
-        return object_labels(item, label_key)
+    _labels_of = staticmethod(object_labels)
+    """ the labels of the record's objects """

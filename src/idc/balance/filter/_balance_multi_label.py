@@ -12,7 +12,7 @@ from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, S
                               check_max_copies, create_rng, emitted_per_class, outcome_lines,
                               parse_target, plan_lines, plan_report_json, plan_signatures, sum_signatures, ShardOfPlan,
                               repeat_factor_sampling, makes_copies, resolve_seed, signature_lines, signature_of,
-                              uniform_stream, write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
+                              write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
                               CHANGES_NOTE)
 from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
 from ._run_guards import OUTPUT_CLAIMS
@@ -39,6 +39,8 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
     outputs them in one pass, copies included. Derived classes say which records they
     accept and where a record's labels are.
     """
+    __slots__ = ("_plain_decisions", "_label_key", "_sampler")
+    """ read for every record (see LazyOutputFilter) """
 
     def __init__(self, signatures: Optional[str] = None, target: Optional[Union[str, int]] = None,
                  max_copies: Optional[int] = None, background: Optional[Union[str, List[str]]] = None,
@@ -197,17 +199,9 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         """
         return None
 
-    def _labels_of(self, item, label_key: Optional[str]) -> List[str]:
-        """
-        Returns the labels of a record, one entry per object (or layer with pixels).
-
-        :param item: the record
-        :param label_key: the metadata key of the label (see :meth:`_record_label_key`)
-        :type label_key: str
-        :return: the labels
-        :rtype: list
-        """
-        return record_labels(item, label_key)
+    _labels_of = staticmethod(record_labels)
+    """ (record, label key) -> the labels of a record, one entry per object (or layer with pixels); subclasses set
+    their data type's function (a plain function, not a method: the per-record path calls it) """
 
     def _check_arguments(self) -> Tuple[List[str], Optional[int], List[str], Optional[str]]:
         """
@@ -277,6 +271,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         """
         super().initialize()
         self._sampler = None
+        self._plain_decisions = None
         OUTPUT_CLAIMS.release(self)
         try:
             paths, max_copies, background, report_path = self._check_options()
@@ -298,7 +293,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             plan, factors, threshold = self._compute(images, max_copies, background, path)
             seed = resolve_seed(self.seed)
             shards = None if self.shard is None else ShardOfPlan(each, self.shard, seed)
-            sampler = SignatureSampler(images, plan, uniform_stream(create_rng(seed)), factors, shards)
+            sampler = SignatureSampler(images, plan, create_rng(seed), factors, shards)
             if report_path is not None:
                 write_report(report_path, plan_report_json(plan, images, self.method, self._limit(max_copies),
                                                            background, self.keep_rare, threshold))
@@ -324,6 +319,8 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._escaper = NameEscaper() if makes_copies(images, plan, factors) else None
         self._label_key = self._record_label_key()
         self._sampler = sampler
+        plain = (self._selector is None) and (self._escaper is None)
+        self._plain_decisions = sampler.decisions if plain else None
 
     def _limit(self, max_copies: Optional[int]) -> Optional[int]:
         """
@@ -361,6 +358,17 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
 
         :param data: the record(s) to process
         """
+        decisions = self._plain_decisions
+        if decisions is not None:
+            # the common case (no split selection, no copies), as lean as the least work the decision needs: the
+            # signature, one look-up, one next()
+            output = self._stream_output
+            label_key = self._label_key
+            labels_of = self._labels_of
+            for item in (data if isinstance(data, list) else (data,)):
+                if next(decisions[signature_of(labels_of(item, label_key))]) > 0:
+                    output.append(item)
+            return
         if self._sampler is None:
             raise not_initialized(self)
         try:
@@ -372,26 +380,17 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
 
     def _decide(self, data):
         """
-        Decides for each record how often it is output (see :meth:`_do_process_stream`).
+        Decides for each record how often it is output (see :meth:`_do_process_stream`),
+        with split selection or copies (and name escaping).
 
         :param data: the record(s) to process
         """
-        emit_count = self._sampler.emit_count
+        decisions = self._sampler.decisions
         output = self._stream_output
         selector = self._selector
         escaper = self._escaper
         label_key = self._label_key
         labels_of = self._labels_of
-        if (selector is None) and (escaper is None):
-            # the common case, as lean as the least work the decision needs
-            for item in (data if isinstance(data, list) else (data,)):
-                emitted = emit_count(signature_of(labels_of(item, label_key)))
-                if emitted == 1:
-                    output.append(item)
-                elif emitted > 1:
-                    output.append(item)
-                    output.append(PendingCopies(item, item.image_name, emitted - 1))
-            return
         for item in (data if isinstance(data, list) else (data,)):
             name = None
             if escaper is not None:
@@ -401,7 +400,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue
-            emitted = emit_count(signature_of(labels_of(item, label_key)))
+            emitted = next(decisions[signature_of(labels_of(item, label_key))])
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
@@ -431,6 +430,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             for warning in self._warnings():
                 self.logger().warning(warning)
             self._sampler = None
+        self._plain_decisions = None
         OUTPUT_CLAIMS.release(self)
         super().finalize()
 

@@ -1,4 +1,5 @@
 import argparse
+import collections
 import os
 import sys
 from typing import Dict, List, Optional, Union
@@ -31,6 +32,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
     distribution (counts, percentages, a correction for balance-labels-ic or class
     weights), optionally per split and as a bar chart, when the stream ends.
     """
+    __slots__ = ("_plain_counts", "_counters", "_records", "_unlabeled", "_objects_without_label", "_selector",
+                 "_signatures")
+    """ read for every record (see LazyOutputFilter) """
 
     def __init__(self, output_file: Optional[str] = None, output_format: str = OUTPUT_FORMAT_TEXT,
                  output_type: str = OUTPUT_TYPE_COUNTS, label_key: str = LABEL_KEY,
@@ -98,6 +102,9 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
+        self._plain_counts: Optional[Dict[str, int]] = None
+        """ the common case's counts (see _do_process_stream): labeled image classification records per label, added
+        to the counter at finalize; None when the run needs more than them """
         self._signatures: Optional[SignatureCounter] = None
         self._interrupts_at: Optional[int] = None
         self._check_arguments()
@@ -235,6 +242,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         super().initialize()
         self._counters = None
+        self._plain_counts = None
         self._stop_watching()
         try:
             self._check_options()
@@ -259,6 +267,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._unlabeled = 0
         self._records = 0
         self._objects_without_label = 0
+        plain = (self._selector is None) and (self._signatures is None)
+        self._plain_counts = collections.defaultdict(int) if plain else None
 
     def _claim_outputs(self):
         """
@@ -367,46 +377,63 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
 
         :param data: the record(s) to process
         """
+        counts = self._plain_counts
+        if counts is not None:
+            # the common case (no split selection, no signatures), as lean as the least work counting needs: a
+            # labeled image classification record (its label is a non-empty text) is one dict increment; other
+            # records take the general path
+            output = self._stream_output
+            for item in (data if isinstance(data, list) else (data,)):
+                output.append(item)
+                if type(item) is ImageClassificationData:
+                    label = item.annotation
+                    if label:
+                        counts[label] += 1
+                        continue
+                self._count(item, self._counters[NO_SPLIT])
+            return
         if self._counters is None:
             raise not_initialized(self)
-        label_key = self.label_key
         output = self._stream_output
-        items = data if isinstance(data, list) else (data,)
-        self._records += len(items)
-        signatures = self._signatures
-        per_image = self._per_image
-        if self._selector is None:
-            add_all = self._counters[NO_SPLIT].add_all
-            for item in items:
-                output.append(item)
-                labels = record_labels(item, label_key)
-                if signatures is not None:
-                    signatures.add(labels)
-                if type(item) is ObjectDetectionData:
-                    self._objects_without_label += objects_without_label(item, label_key)
-                    if per_image:
-                        labels = set(labels)
-                if add_all(labels) == 0:
-                    self._unlabeled += 1
-            return
-        for item in items:
+        for item in (data if isinstance(data, list) else (data,)):
             output.append(item)
+            if self._selector is None:
+                self._count(item, self._counters[NO_SPLIT])
+                continue
             split = self._selector.select(item)
             if split is None:
+                self._records += 1
                 continue
             group = split if self.per_split else NO_SPLIT
             counter = self._counters.get(group)
             if counter is None:
                 counter = self._counters[group] = LabelCounter()
-            labels = record_labels(item, label_key)
-            if signatures is not None:
-                signatures.add(labels)
-            if type(item) is ObjectDetectionData:
-                self._objects_without_label += objects_without_label(item, label_key)
-                if per_image:
-                    labels = set(labels)
-            if counter.add_all(labels) == 0:
-                self._unlabeled += 1
+            self._count(item, counter)
+
+    def _count(self, item, counter: LabelCounter):
+        """
+        Counts the labels of one record (and its signature, if asked for).
+
+        :param item: the record
+        :param counter: the counter of the record's group
+        :type counter: LabelCounter
+        """
+        self._records += 1
+        labels = record_labels(item, self.label_key)
+        if self._signatures is not None:
+            self._signatures.add(labels)
+        if type(item) is ObjectDetectionData:
+            self._objects_without_label += objects_without_label(item, self.label_key)
+            if self._per_image:
+                labels = set(labels)
+        if counter.add_all(labels) == 0:
+            self._unlabeled += 1
+
+    def _records_seen(self) -> int:
+        """
+        Returns how many records reached the filter so far.
+        """
+        return self._records + (0 if self._plain_counts is None else sum(self._plain_counts.values()))
 
     def _do_process(self, data):
         """
@@ -446,6 +473,8 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         outside a pipeline (no session): inside one, the rest of the pipeline still finishes.
         """
         if self._counters is not None:
+            if self._plain_counts is not None:
+                self._counters[NO_SPLIT].add_counts(self._plain_counts)
             counts_by_group = {group: counter.counts() for group, counter in self._counters.items()}
             self._counters = None
             interrupted = self._stop_watching()
@@ -455,7 +484,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                     raise BalanceError("a Ctrl-C arrived during the run (%d record(s) had reached this filter): the run "
                                        "stopped early, or, with two or more filters (seppl's MultiFilter), went on after "
                                        "dropping the record in progress; the distribution may not describe the data, so "
-                                       "it was not output; it was:\n%s" % (self._records, text))
+                                       "it was not output; it was:\n%s" % (self._records_seen(), text))
                 self._write(text)
                 if self._plot_path is not None:
                     self._draw(counts_by_group)
@@ -467,6 +496,7 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 # writer after this one (and lose their output): the ERROR line is the report
             finally:
                 self._log_summary(counts_by_group)
+                self._plain_counts = None
         super().finalize()
 
     def _stop_watching(self) -> bool:
@@ -544,4 +574,4 @@ class LabelDistribution(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 self.logger().warning(unused)
         if sum(sum(counts.values()) for counts in counts_by_group.values()) == 0:
             self.logger().warning("No label was counted: %d record(s) reached this filter, none had a label%s"
-                                  % (self._records, "" if self._selector is None else " and a selected split"))
+                                  % (self._records_seen(), "" if self._selector is None else " and a selected split"))

@@ -43,31 +43,28 @@ def not_initialized(stream_filter: StreamFilter) -> BalanceError:
 class LazyOutputFilter(StreamFilter):
     """
     A stream filter whose output queue can hold copies that are made only when the
-    pipeline asks for them (see :class:`idc.balance.records.PendingCopies`). The framework takes
-    a stream filter's output one record at a time with has_output() and output(); this
-    class hands out the queued records from a read position (the framework's pop(0)
-    costs time in the length of the queue, quadratic for many outputs of one input)
-    and expands pending copies on the way.
+    pipeline asks for them (see :class:`idc.balance.records.PendingCopies`). The framework
+    takes a stream filter's output one record at a time with has_output() and output(), and
+    its output() takes the first record with pop(0), whose time grows with the length of
+    the queue (quadratic for a long batch). This class's output() expands pending copies on
+    the way and takes records from the end of the queue instead: a queue of more than one
+    entry is reversed in place once, before its first record is handed out.
+
+    The common case, one record in and one out, costs what the framework's own output()
+    costs: has_output() is the framework's, and output() pops the only entry.
+
+    The attributes that every record reads live in slots (``__slots__`` here and in the
+    subclasses): a plugin has more attributes than Python's fast attribute access allows
+    for an instance dict (keys shared by the class's instances, at most 30 in CPython), and
+    beyond that every attribute read per record costs more. Slots are read fast whatever
+    the size of the dict, and keep the dict small enough for the rest.
     """
+    __slots__ = ("_stream_output", "_reversed_queue")
 
     def __init__(self, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         super().__init__(logger_name=logger_name, logging_level=logging_level)
-        self._output_queue = self._stream_output
-        self._output_pos = 0
-
-    def has_output(self) -> bool:
-        """
-        Whether any output is available.
-
-        :return: True if output can be collected
-        :rtype: bool
-        """
-        queue = self._stream_output
-        if queue is not self._output_queue:
-            # the framework started a new queue (process_stream, initialize, finalize)
-            self._output_queue = queue
-            self._output_pos = 0
-        return self._output_pos < len(queue)
+        self._reversed_queue = None
+        """ the queue that output() has reversed (the framework starts a new one for every input) """
 
     def output(self) -> Optional[Any]:
         """
@@ -76,24 +73,17 @@ class LazyOutputFilter(StreamFilter):
         :return: the record, None if there is none
         """
         queue = self._stream_output
-        if queue is not self._output_queue:
-            self._output_queue = queue
-            self._output_pos = 0
-        pos = self._output_pos
-        if pos >= len(queue):
+        if len(queue) > 1:
+            if queue is not self._reversed_queue:
+                # a new queue of several entries: hand them out from the end, in their order
+                queue.reverse()
+                self._reversed_queue = queue
+        elif not queue:
             return None
-        result = queue[pos]
-        if type(result) is PendingCopies:
-            pending = result
-            result = pending.next_copy()
-            if not pending.done:
-                return result
-        pos += 1
-        if pos >= len(queue):
-            # all handed out: a fresh queue drops the references at once
-            queue = self._stream_output = self._output_queue = []
-            pos = 0
-        else:
-            queue[pos - 1] = None
-        self._output_pos = pos
-        return result
+        result = queue.pop()
+        if type(result) is not PendingCopies:
+            return result
+        copy = result.next_copy()
+        if not result.done:
+            queue.append(result)
+        return copy
