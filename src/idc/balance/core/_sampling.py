@@ -22,9 +22,9 @@ from ._report import LabelTally
 BLOCK_SIZE = 8192
 """ The most decisions of one label drawn at once. """
 
-FIRST_BLOCK = 16
-""" The first block of a label: blocks double from it up to the limit, so that a label with few records draws
-few numbers ahead. """
+FIRST_BLOCK = 64
+""" The first block of a label whose number of records is not known: blocks double from it up to the limit, so that
+a label with few records draws few numbers ahead (a numpy call costs as much as drawing a few hundred numbers). """
 
 BLOCK_BUDGET = 2 ** 22
 """ Decisions drawn ahead over all labels: a label's blocks are limited to this share (but at least
@@ -63,16 +63,18 @@ class DecisionStream:
     """
     __slots__ = ("iterator", "_make", "_size", "_limit", "_done_records", "_done_emitted", "_block", "_handing_out")
 
-    def __init__(self, make_block: Callable[[int], List[int]], limit: int = BLOCK_SIZE):
+    def __init__(self, make_block: Callable[[int], List[int]], limit: int = BLOCK_SIZE, first: int = FIRST_BLOCK):
         """
-        :param make_block: block size -> the next decisions (a list of that many whole numbers)
+        :param make_block: block size -> the next decisions (a list of that many whole numbers, or fewer)
         :type make_block: callable
         :param limit: the largest block
         :type limit: int
+        :param first: the first block's size (blocks double from it up to the limit)
+        :type first: int
         """
         self._make = make_block
         self._limit = limit
-        self._size = min(FIRST_BLOCK, limit)
+        self._size = max(1, min(first, limit))
         self._done_records = 0
         self._done_emitted = 0
         self._block: List[int] = []
@@ -102,26 +104,6 @@ class DecisionStream:
         """
         used = len(self._block) - self._handing_out.__length_hint__()
         return self._done_records + used, self._done_emitted + sum(self._block[:used])
-
-
-class _StreamTable(dict):
-    """
-    The decision iterators of a sampler, by label: a dict that makes a label's stream on
-    its first look-up, so that the per-record look-up is the dict's own (no method call).
-    """
-    __slots__ = ("_make",)
-
-    def __init__(self, make: Callable[[Hashable], Iterator[int]]):
-        """
-        :param make: label -> the label's decision iterator
-        :type make: callable
-        """
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, label: Hashable) -> Iterator[int]:
-        iterator = self[label] = self._make(label)
-        return iterator
 
 
 def block_limit(labels: int) -> int:
@@ -180,31 +162,33 @@ def exact_block(rng: np.random.Generator, count: int, target: int) -> Callable[[
 
     def make(size: int) -> List[int]:
         remaining, needed = state
-        size = min(size, remaining) if remaining > 0 else size
         if remaining == 0:
             return [0] * size
+        size = min(size, remaining)
+        state[0] = remaining - size
         if needed == 0:
-            chosen = np.zeros(size, dtype=np.int64)
-        elif needed == remaining:
-            chosen = np.ones(size, dtype=np.int64)
-        elif remaining < SELECTION_LIMIT:
-            chosen = np.zeros(size, dtype=np.int64)
+            # no choice left (the common case of a label kept or copied whole): no numpy call
+            return [base] * size
+        if needed == remaining:
+            state[1] = needed - size
+            return [base + 1] * size
+        if remaining < SELECTION_LIMIT:
             hits = int(rng.hypergeometric(needed, remaining - needed, size)) if size < remaining else needed
-            chosen[rng.choice(size, hits, replace=False)] = 1
+            # the positions that a random permutation maps below hits: a uniform choice of hits positions
+            chosen = rng.permutation(size) < hits
         else:
             # sequential selection (Knuth's Algorithm S): the i-th record is chosen with probability
             # (still needed) / (still to come)
-            chosen = np.zeros(size, dtype=np.int64)
+            chosen = np.zeros(size, dtype=bool)
             uniforms = rng.random(size)
             left = needed
             for i in range(size):
                 if (left > 0) and (uniforms[i] * (remaining - i) < left):
-                    chosen[i] = 1
+                    chosen[i] = True
                     left -= 1
-        hits = int(chosen.sum())
-        state[0] = remaining - size
+            hits = needed - left
         state[1] = needed - hits
-        return (base + chosen).tolist()
+        return (base + chosen.astype(np.int64)).tolist()
 
     return make
 
@@ -237,22 +221,34 @@ class ProbabilisticSampler:
         self._default = default_probability
         self._rng = rng
         self._streams: Dict[Hashable, DecisionStream] = dict()
-        self.decisions: Dict[Hashable, Iterator[int]] = _StreamTable(self._new_stream)
+        self.decisions: Dict[Hashable, Iterator[int]] = dict()
         """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
-        next record """
+        next record; a plain dict, the fastest look-up: a label's first record finds none (KeyError) and takes
+        :meth:`decisions_of` """
         self._keyed = keyed
         self._keyed_state: Dict[Hashable, List] = dict()
         """ keyed: per label [records in, records emitted once more than the whole part, whole part, label seed,
         hash threshold of the fractional part] """
+        self.emit_count_keyed: Callable[[str, str], int] = self._keyed_decision()
+        """ (label, image name ("" for none)) -> how many times the record is emitted, 0 to drop it: a function of
+        the label and the name (see :class:`KeyedDraws`), the same for the same record in any order and any shard.
+        The uniform number is compared in hash space (see :func:`keyed_threshold`): hash < threshold exactly when the
+        number is below the fractional part of the correction. Only with keyed draws. """
 
-    def _new_stream(self, label: Hashable) -> Iterator[int]:
+    def decisions_of(self, label: Hashable) -> Iterator[int]:
         """
-        Makes the decision stream of a label on its first record.
+        Returns the iterator over a label's decisions, made on the label's first record.
+
+        :param label: the label
+        :return: the iterator (see :attr:`decisions`)
         """
-        stream = DecisionStream(probabilistic_block(self._rng, self.correction(label)),
-                                block_limit(len(self._streams) + 1))
-        self._streams[label] = stream
-        return stream.iterator
+        iterator = self.decisions.get(label)
+        if iterator is None:
+            stream = DecisionStream(probabilistic_block(self._rng, self.correction(label)),
+                                    block_limit(len(self._streams) + 1))
+            self._streams[label] = stream
+            iterator = self.decisions[label] = stream.iterator
+        return iterator
 
     def correction(self, label: str) -> float:
         """
@@ -275,38 +271,41 @@ class ProbabilisticSampler:
         :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
-        return next(self.decisions[label])
+        return next(self.decisions_of(label))
 
-    def emit_count_keyed(self, label: str, name: str) -> int:
+    def _keyed_decision(self) -> Callable[[str, str], int]:
         """
-        Decides how many times a record is emitted by a function of its label and name
-        (see :class:`KeyedDraws`): the same record gets the same decision in any order and
-        any shard. The uniform number is compared in hash space (see :func:`keyed_threshold`):
-        hash < threshold exactly when the number is below the fractional part.
+        Returns the keyed decision (see :attr:`emit_count_keyed`), a closure over the state table (its
+        per-record reads are cheaper than a method's attribute reads).
+        """
+        states = self._keyed_state
+        new_state = self._new_keyed_state
 
-        :param label: the record's label
-        :type label: str
-        :param name: the record's image name ("" for none)
-        :type name: str
-        :return: the number of emissions, 0 to drop the record
-        :rtype: int
+        def emit_count_keyed(label: str, name: str) -> int:
+            try:
+                state = states[label]
+            except KeyError:
+                state = states[label] = new_state(label)
+            state[0] += 1
+            # KeyedDraws.name_hash(name, label seed), inlined: a Python call would cost a fifth of the decision
+            try:
+                data = name.encode()
+            except UnicodeEncodeError:
+                data = utf8(name)
+            if xxh3(data, state[3]) < state[4]:
+                state[1] += 1
+                return state[2] + 1
+            return state[2]
+
+        return emit_count_keyed
+
+    def _new_keyed_state(self, label: Hashable) -> List:
         """
-        state = self._keyed_state.get(label)
-        if state is None:
-            c = self.correction(label)
-            whole = math.floor(c)
-            state = self._keyed_state[label] = [0, 0, whole, self._keyed.label_seed(label),
-                                                keyed_threshold(c - whole)]
-        state[0] += 1
-        # KeyedDraws.name_hash(name, label seed), inlined: a Python call would cost a fifth of the decision
-        try:
-            data = name.encode()
-        except UnicodeEncodeError:
-            data = utf8(name)
-        if xxh3(data, state[3]) < state[4]:
-            state[1] += 1
-            return state[2] + 1
-        return state[2]
+        Makes the keyed state of a label on its first record.
+        """
+        c = self.correction(label)
+        whole = math.floor(c)
+        return [0, 0, whole, self._keyed.label_seed(label), keyed_threshold(c - whole)]
 
     def _handed_out(self) -> Dict[Hashable, Tuple[int, int]]:
         """
@@ -366,22 +365,31 @@ class ExactSampler:
         self._targets = dict(targets)
         self._counts = dict(counts)
         limit = block_limit(len(counts))
-        self._streams = {label: DecisionStream(exact_block(rng, n, targets[label]), limit)
+        # a label's first block holds all its records, up to the limit: one numpy call for a small label
+        self._streams = {label: DecisionStream(exact_block(rng, n, targets[label]), limit, first=n)
                          for label, n in counts.items()}
-        self.decisions: Dict[Hashable, Iterator[int]] = _StreamTable(self._fallback_stream)
+        self.decisions: Dict[Hashable, Iterator[int]] = dict()
         """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
-        next record """
+        next record; labels that were not counted find none (KeyError) before their first record takes
+        :meth:`decisions_of` """
         for label, stream in self._streams.items():
             self.decisions[label] = stream.iterator
         self._aliases = dict(aliases or dict())
         for alias, label in self._aliases.items():
             self.decisions[alias] = self._streams[label].iterator
 
-    def _fallback_stream(self, label: Hashable) -> Iterator[int]:
+    def decisions_of(self, label: Hashable) -> Iterator[int]:
         """
-        Returns the fallback's decisions of a label that was not counted.
+        Returns the iterator over a label's decisions: a counted label's, or the fallback's for a label that was not
+        counted.
+
+        :param label: the label
+        :return: the iterator (see :attr:`decisions`)
         """
-        return self._fallback.decisions[label]
+        iterator = self.decisions.get(label)
+        if iterator is None:
+            iterator = self.decisions[label] = self._fallback.decisions_of(label)
+        return iterator
 
     def targets(self) -> Dict[str, int]:
         """
@@ -402,7 +410,7 @@ class ExactSampler:
         :return: the number of emissions, 0 to drop the record
         :rtype: int
         """
-        return next(self.decisions[label])
+        return next(self.decisions_of(label))
 
     def tallies(self) -> Dict[str, LabelTally]:
         """

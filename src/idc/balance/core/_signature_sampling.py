@@ -108,6 +108,8 @@ class SignatureSampler:
         """ Decides how many times the next image with a signature is emitted: signature -> number (0: drop). """
         self.decisions = self._exact.decisions
         """ signature -> the iterator over its decisions (see ExactSampler.decisions) """
+        self.decisions_of = self._exact.decisions_of
+        """ signature -> the iterator over its decisions, made on its first image (see ExactSampler.decisions_of) """
 
     def tallies(self) -> Dict[Signature, LabelTally]:
         """

@@ -33,7 +33,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
     Keeps each image classification record with the probability of its label
     (from a correction file), dropping the others; above 1, outputs copies.
     """
-    __slots__ = ("_plain_decisions", "_unlabeled", "_sampler")
+    __slots__ = ("_plain_decisions", "_plain_keyed", "_unlabeled", "_sampler")
     """ read for every record (see LazyOutputFilter) """
 
     def __init__(self, label_correction: Optional[str] = None, seed: Optional[int] = None,
@@ -96,6 +96,8 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._selector: Optional[SplitSelector] = None
         self._plain_decisions = None
         """ the sampler's decisions when the run needs no more than them (see _do_process_stream), else None """
+        self._plain_keyed = None
+        """ the same for keyed decisions: the sampler's keyed decision """
         self._target = None
         self._max_copies = DEFAULT_MAX_COPIES
         self._correction_path: Optional[str] = None
@@ -241,6 +243,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         super().initialize()
         self._sampler = None
         self._plain_decisions = None
+        self._plain_keyed = None
         try:
             default = self._check_options()
             selector = SplitSelector(self.split_field, self.split_names)
@@ -268,8 +271,9 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if can_copy else None
         self._sampler = sampler
-        plain = (self._selector is None) and (self._escaper is None) and not self.keyed
-        self._plain_decisions = sampler.decisions if plain else None
+        plain = (self._selector is None) and (self._escaper is None)
+        self._plain_decisions = sampler.decisions if (plain and not self.keyed) else None
+        self._plain_keyed = sampler.emit_count_keyed if (plain and self.keyed) else None
 
     def _check_arguments(self) -> Tuple[float, Optional[str], Optional[List[str]]]:
         """
@@ -424,7 +428,25 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 if not label:
                     self._unlabeled += 1
                     output.append(item)
-                elif next(decisions[label]) > 0:
+                    continue
+                try:
+                    emitted = next(decisions[label])
+                except KeyError:
+                    # the label's first record
+                    emitted = next(self._sampler.decisions_of(label))
+                if emitted:
+                    output.append(item)
+            return
+        keyed = self._plain_keyed
+        if keyed is not None:
+            # the same with keyed decisions: the image name in place of the next draw
+            output = self._stream_output
+            for item in (data if isinstance(data, list) else (data,)):
+                label = item.annotation
+                if not label:
+                    self._unlabeled += 1
+                    output.append(item)
+                elif keyed(label, item.image_name or "") > 0:
                     output.append(item)
             return
         if self._sampler is None:
@@ -447,7 +469,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         """
         sampler = self._sampler
         emit = sampler.emit_count_keyed if self.keyed else None
-        decisions = sampler.decisions
+        decisions_of = sampler.decisions_of
         selector = self._selector
         escaper = self._escaper
         for item in (data if isinstance(data, list) else (data,)):
@@ -464,7 +486,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 self._unlabeled += 1
                 output.append(item)
                 continue
-            emitted = next(decisions[label]) if emit is None else emit(label, item.image_name or "")
+            emitted = next(decisions_of(label)) if emit is None else emit(label, item.image_name or "")
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
@@ -494,6 +516,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 self.logger().warning(warning)
             self._sampler = None
             self._plain_decisions = None
+            self._plain_keyed = None
         super().finalize()
 
     def _warnings(self, tallies) -> List[str]:

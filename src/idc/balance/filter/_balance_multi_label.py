@@ -366,7 +366,13 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             label_key = self._label_key
             labels_of = self._labels_of
             for item in (data if isinstance(data, list) else (data,)):
-                if next(decisions[signature_of(labels_of(item, label_key))]) > 0:
+                signature = signature_of(labels_of(item, label_key))
+                try:
+                    emitted = next(decisions[signature])
+                except KeyError:
+                    # a signature that is not in the file, on its first image
+                    emitted = next(self._sampler.decisions_of(signature))
+                if emitted:
                     output.append(item)
             return
         if self._sampler is None:
@@ -385,7 +391,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
 
         :param data: the record(s) to process
         """
-        decisions = self._sampler.decisions
+        decisions_of = self._sampler.decisions_of
         output = self._stream_output
         selector = self._selector
         escaper = self._escaper
@@ -400,7 +406,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
             if (selector is not None) and (selector.select(item) is None):
                 output.append(item)
                 continue
-            emitted = next(decisions[signature_of(labels_of(item, label_key))])
+            emitted = next(decisions_of(signature_of(labels_of(item, label_key))))
             if emitted > 0:
                 output.append(item)
                 if emitted > 1:
