@@ -7,11 +7,10 @@ data=docs/example/data
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 
-# idc's PFM depth plugins need pypfm, which is not installed (see README): scanning
-# the plugins prints two import tracebacks for them. Scan once, cache the plugin list
-# and let both passes use the cache, so their output is only the counts.
-echo "== refreshing idc's plugin cache (two 'No module named pypfm' tracebacks expected) =="
-IDC_CLASS_CACHE=reset idc-registry -l plugins > /dev/null
+# Scan idc's plugins once into the framework's plugin cache, and let every pass use it
+# (IDC_CLASS_CACHE=on). The first time, this notes in one line each the two modules of
+# idc's PFM depth plugins, which need pypfm (not installed, see the README's Install).
+idc-balance-plugin-cache > /dev/null
 export IDC_CLASS_CACHE=on
 
 echo "== pass 1: count labels and write the counts and the correction =="
