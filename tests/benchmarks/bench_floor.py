@@ -121,7 +121,12 @@ def floor_filters() -> Dict[str, Callable]:
     from idc.balance.records import object_labels, layer_labels
 
     class Floor(StreamFilter):
-        """ Shared boilerplate of the minimal filters. """
+        """
+        Shared boilerplate of the minimal filters. The framework's output queue lives in a slot, as in our filters
+        (see idc.balance.filter._stream.LazyOutputFilter): the cheapest layout, and the same one, so that the
+        framework's code, which both run in one process, keeps one specialisation of its attribute reads.
+        """
+        __slots__ = ("_stream_output",)
         kind = ImageClassificationData
 
         def description(self):
