@@ -159,3 +159,27 @@ def test_batch_interface_drops_to_none(tmp_path):
     kept = f.process(ic_records(["b", "a", "b"]))
     assert [r.annotation for r in kept] == ["b", "b"]
     f.finalize()
+
+
+
+def test_plain_path_decides_as_the_general_path(tmp_path):
+    # the filter's lean loop (no split selection, no copies) and its general loop (here taken because a split is
+    # selected, which every record is in) take the same decisions, record for record
+    from idc.balance.records import DEFAULT_SPLIT_FIELD
+    labels = ["cat", "dog", "bird", None] * 500
+    path = tmp_path / "correction.json"
+    path.write_text(json.dumps({"cat": 0.3, "dog": 0.6}))
+
+    def records():
+        result = ic_records(labels)
+        for r in result:
+            r.set_metadata({DEFAULT_SPLIT_FIELD: "train"})
+        return result
+
+    plain = BalanceLabels(label_correction=str(path), seed=5, default_probability=0.5)
+    general = BalanceLabels(label_correction=str(path), seed=5, default_probability=0.5, split_names=["train"])
+    kept_plain = [r.image_name for r in run_pipeline(records(), [plain])]
+    kept_general = [r.image_name for r in run_pipeline(records(), [general])]
+    assert kept_plain == kept_general
+    # unlabeled records pass, the others are decided
+    assert len(labels) // 4 < len(kept_plain) < len(labels)
