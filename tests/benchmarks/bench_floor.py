@@ -33,7 +33,14 @@ measured too when ``--imgstats FILE`` names its module (src/idc/imgstats/filter/
 _balance_labels.py of a checkout of image-dataset-converter-imgstats; it is loaded from
 that file, not installed, so that it cannot shadow our plugin of the same name).
 
+With --instructions, every case and floor instead runs under valgrind's callgrind, which
+counts the instructions executed per record (the difference of a run of 6,000 and one of
+2,000 records, so that start-up and initialize cancel out): the same count whatever else
+the machine does, a measure of the work itself, free of the noise of a shared machine (but
+blind to memory stalls).
+
     uv run python tests/benchmarks/bench_floor.py [--records 300000] [--multi_records 100000] [--repeats 5]
+    uv run python tests/benchmarks/bench_floor.py --instructions [--pairs balance-labels-ic ...]
 """
 import argparse
 import collections
@@ -45,6 +52,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -307,6 +315,9 @@ def timed_reader(records: list):
             return [ImageClassificationData, ObjectDetectionData, ImageSegmentationData]
 
         def read(self) -> Iterable:
+            # what initialize left behind (a plan, parsed files) is collected before the clock starts, not during the
+            # stream: the pipeline runs once per chunk here, ten times more often than once per run
+            gc.collect()
             start = time.process_time()
             for record in records:
                 yield record
@@ -356,9 +367,48 @@ def run_case(bench: Bench, case: str, chunk: int) -> Tuple[float, int]:
     session = Session(options=argparse.Namespace(force_batch=False, update_interval=10 ** 9),
                       logger=logging.getLogger("bench"))
     reader = timed_reader(bench.pools[pool][chunk * CHUNK:(chunk + 1) * CHUNK])
-    gc.collect()
     execute(reader, [stream_filter], writer, session=session)
     return reader.seconds, writer.count
+
+
+def count_child(case: str, records: int):
+    """
+    The child of --instructions: streams the first records of a full chunk's pool (the same files, so the same
+    initialize, for every number of records) through the case's filter, in a process run under callgrind.
+    """
+    global CHUNK
+    kind = "ic" if bench_kind(case) == "ic" else "multi"
+    with tempfile.TemporaryDirectory() as workdir:
+        bench = Bench(workdir, PATTERN, PATTERN if kind == "multi" else 0, None)
+        gc.freeze()
+        # the collector runs when allocations add up, at moments that differ between runs: it is switched off,
+        # so that the difference of two runs is the records' work
+        gc.disable()
+        CHUNK = records
+        run_case(bench, case, 0)
+
+
+def bench_kind(case: str) -> str:
+    """ The pool of a case: ic, od or is. """
+    return "od" if case.endswith("-od") else ("is" if case.endswith("-is") else "ic")
+
+
+def instructions(case: str, records: int, workdir: str) -> int:
+    """ Runs count_child under valgrind's callgrind and returns the instructions executed. """
+    out = os.path.join(workdir, "callgrind-%s-%d.out" % (case, records))
+    subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, sys.executable, __file__,
+                    "--count_child", case, str(records)], env=dict(os.environ, PYTHONHASHSEED="0"),
+                   capture_output=True, check=True)
+    with open(out) as fp:
+        for line in fp:
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("no instruction count in %s" % out)
+
+
+def instructions_per_record(case: str, workdir: str) -> float:
+    """ The instructions of one record: the difference of two runs of 2,000 and 6,000 records, over 4,000. """
+    return (instructions(case, 6000, workdir) - instructions(case, 2000, workdir)) / 4000
 
 
 PAIRS = [
@@ -381,13 +431,34 @@ def main():
     parser.add_argument("--imgstats", type=str, default=None,
                         help="imgstats' src/idc/imgstats/filter/_balance_labels.py, to measure its filter too")
     parser.add_argument("--pairs", nargs="+", default=None, help="only these cases (by the first name of a pair)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="instead of timing, count the instructions per record of every case and floor with "
+                             "valgrind's callgrind (the same count whatever the machine does; slow: minutes a case)")
+    parser.add_argument("--count_child", nargs=2, metavar=("CASE", "RECORDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_child is not None:
+        count_child(args.count_child[0], int(args.count_child[1]))
+        return
     logging.basicConfig(level=logging.ERROR)
     pairs = [p for p in PAIRS if (args.pairs is None) or (p[0] in args.pairs)]
     if args.imgstats is None:
         pairs = [p for p in pairs if p[0] != "imgstats"]
     if args.multi_records <= 0:
         pairs = [p for p in pairs if not p[1].endswith(("-od", "-is"))]
+    if args.instructions:
+        with tempfile.TemporaryDirectory() as workdir:
+            counted = dict()
+            print("instructions per record (callgrind; the difference of runs of 6,000 and 2,000 records)")
+            print("%-20s %-15s %12s %12s %9s" % ("filter", "floor", "instr/rec", "floor", "ratio"))
+            for case, floor in pairs:
+                if case == "imgstats":
+                    continue
+                for name in (case, floor):
+                    if name not in counted:
+                        counted[name] = instructions_per_record(name, workdir)
+                print("%-20s %-15s %12.0f %12.0f %8.3fx"
+                      % (case, floor, counted[case], counted[floor], counted[case] / counted[floor]))
+        return
     with tempfile.TemporaryDirectory() as workdir:
         bench = Bench(workdir, args.records, args.multi_records, args.imgstats)
         # the pools live for the whole run: out of the collector's sight, as records streamed from files are gone

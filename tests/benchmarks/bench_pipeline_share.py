@@ -18,7 +18,13 @@ The files live in memory (/dev/shm, where there is one; --dir to choose): on thi
 disk, creating a file costs 0.75 ms of system time with a spread that swamps the difference
 (idc's to-subdir-ic copies each file), on tmpfs a few microseconds.
 
+With --instructions N, each pipeline also runs once on N of the images under valgrind's
+callgrind, which counts the instructions executed: the same count for the same run whatever
+the machine does, so a share of a few percent shows through (it leaves out the kernel's
+work, the system time, which the CPU times include).
+
     uv run python tests/benchmarks/bench_pipeline_share.py [--images 20000] [--repeats 5] [--dir DIR]
+                                                           [--instructions 2000]
 """
 import argparse
 import io
@@ -76,12 +82,32 @@ def run_cpu(args: List[str], env: Dict[str, str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def run_instructions(args: List[str], env: Dict[str, str], work: str) -> int:
+    """
+    Runs idc-convert under valgrind's callgrind and returns the instructions it executed (user space; the same
+    count for the same run, whatever else the machine does).
+    """
+    out = os.path.join(work, "callgrind.out")
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, tool("idc-convert")]
+                            + args, env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError("valgrind idc-convert %s failed:\n%s" % (" ".join(args), result.stderr[-2000:]))
+    with open(out) as fp:
+        for line in fp:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError("no instruction count in %s" % out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=20000, help="JPEGs in the dataset")
     parser.add_argument("--dir", type=str, default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                         help="where to write the dataset and the outputs (default: /dev/shm if present)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions")
+    parser.add_argument("--instructions", type=int, default=0, metavar="IMAGES",
+                        help="also count the instructions of one run of each pipeline on this many of the images under "
+                             "valgrind's callgrind (0: don't; needs valgrind; about 50 times slower than a plain run)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(dir=args.dir)
     try:
@@ -126,6 +152,27 @@ def main():
               "shares; range %.1f%% to %.1f%%); %.1f%% of the pipeline's time without the start-up"
               % (ours / images * 1e6, 100 * statistics.median(shares), 100 * min(shares), 100 * max(shares),
                  100 * ours / (statistics.median(seconds["ours"]) - statistics.median(seconds["start-up"]))))
+        if args.instructions > 0:
+            small = os.path.join(work, "small")
+            for label in counts:
+                os.makedirs(os.path.join(small, label))
+            names = sorted((label, name) for label in counts for name in os.listdir(os.path.join(data, label)))
+            step = max(1, len(names) // args.instructions)
+            for label, name in names[::step][:args.instructions]:
+                os.symlink(os.path.join(data, label, name), os.path.join(small, label, name))
+            small_images = min(args.instructions, len(names[::step]))
+            counted = dict()
+            for name in ["start-up", "baseline", "ours"]:
+                shutil.rmtree(out, ignore_errors=True)
+                counted[name] = run_instructions([small if a == data else a for a in pipelines[name]], env, work)
+            ours_i = counted["ours"] - counted["baseline"]
+            print("instructions (callgrind, %d images, one run each): start-up %.3g, baseline %.3g, ours %.3g"
+                  % (small_images, counted["start-up"], counted["baseline"], counted["ours"]))
+            print("our three filters: %.0f instructions per image, %.1f%% of the pipeline's instructions; %.1f%% "
+                  "without the start-up's; reading and writing %.0f instructions per image"
+                  % (ours_i / small_images, 100 * ours_i / counted["ours"],
+                     100 * ours_i / (counted["ours"] - counted["start-up"]),
+                     (counted["baseline"] - counted["start-up"]) / small_images))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
