@@ -23,7 +23,8 @@ exact quotas of 99% per label, and for the multi-label filters a plan that keeps
 image (target max, one output per image; its decisions still go through the exact
 sampler). balance-keyed (balance-labels-ic --keyed) is paired with balance-labels-ic.
 
-A repetition streams each pool chunk by chunk (10,000 records a pipeline run), case and
+A repetition streams each pool chunk by chunk (10,000 records a pipeline run; 50,000 for
+detection and segmentation, whose filters set up a decision stream per signature), case and
 floor alternating from chunk to chunk, so that a noisy moment of a shared machine hits both
 alike; the repetitions are interleaved (every pair, then again), and the order of the pairs
 rotates from one repetition to the next; each ratio is the median
@@ -65,8 +66,10 @@ KEEP_PROBABILITY = 0.99
 PATTERN = 10000
 """ The generated detection images the multi-label pools cycle through (tests/long_tailed.py). """
 SEED = 1
-CHUNK = PATTERN
-""" The records of one run of a pipeline: case and floor alternate chunk by chunk. """
+CHUNKS = {"ic": PATTERN, "od": 5 * PATTERN, "is": 5 * PATTERN}
+""" The records of one run of a pipeline, per pool: case and floor alternate chunk by chunk. The multi-label pools run
+in longer chunks: their filters set up a decision stream per signature (about 1,000 in the pattern), a cost of the run
+that a real run spreads over all its images. """
 
 
 def ic_pool(records: int) -> list:
@@ -240,7 +243,7 @@ class Bench:
         files["keep"] = self._write(workdir, "keep.json", json.dumps({label: KEEP_PROBABILITY for label in LABELS}))
         # exact mode runs chunk by chunk: the counts of one chunk (every chunk holds the labels in turn)
         files["counts"] = self._write(workdir, "counts.json", json.dumps(
-            {label: CHUNK // len(LABELS) for label in LABELS}))
+            {label: CHUNKS["ic"] // len(LABELS) for label in LABELS}))
         self.files = files
         self.signature_keep = None
         self.imgstats = None if imgstats is None else load_imgstats(imgstats)
@@ -253,7 +256,7 @@ class Bench:
             for kind, labels_of in [("od", object_labels), ("is", layer_labels)]:
                 # the signatures of one chunk: every chunk is the generated pattern once
                 images = collections.Counter(signature_of(labels_of(item, LABEL_KEY))
-                                             for item in self.pools[kind][:CHUNK])
+                                             for item in self.pools[kind][:CHUNKS[kind]])
                 files["sig-" + kind] = self._write(workdir, "sig-%s.json" % kind, signatures_json(dict(images), dict()))
                 files["negatives-" + kind] = images.get((), 0)
             self.signature_keep = collections.defaultdict(lambda: KEEP_PROBABILITY)
@@ -315,9 +318,12 @@ def timed_reader(records: list):
             return [ImageClassificationData, ObjectDetectionData, ImageSegmentationData]
 
         def read(self) -> Iterable:
-            # what initialize left behind (a plan, parsed files) is collected before the clock starts, not during the
-            # stream: the pipeline runs once per chunk here, ten times more often than once per run
+            # what initialize left behind (a plan, parsed files, scipy's modules) is collected before the clock
+            # starts and then kept out of the collector's sight: the pipeline runs once per chunk here, ten times
+            # more often than once per run, and every full collection in the stream would walk it again (frozen
+            # objects in reference cycles are never freed: a few MB over a whole run of the benchmark)
             gc.collect()
+            gc.freeze()
             start = time.process_time()
             for record in records:
                 yield record
@@ -366,7 +372,8 @@ def run_case(bench: Bench, case: str, chunk: int) -> Tuple[float, int]:
     writer = counting_writer()
     session = Session(options=argparse.Namespace(force_batch=False, update_interval=10 ** 9),
                       logger=logging.getLogger("bench"))
-    reader = timed_reader(bench.pools[pool][chunk * CHUNK:(chunk + 1) * CHUNK])
+    size = CHUNKS[pool]
+    reader = timed_reader(bench.pools[pool][chunk * size:(chunk + 1) * size])
     execute(reader, [stream_filter], writer, session=session)
     return reader.seconds, writer.count
 
@@ -376,7 +383,6 @@ def count_child(case: str, records: int):
     The child of --instructions: streams the first records of a full chunk's pool (the same files, so the same
     initialize, for every number of records) through the case's filter, in a process run under callgrind.
     """
-    global CHUNK
     kind = "ic" if bench_kind(case) == "ic" else "multi"
     with tempfile.TemporaryDirectory() as workdir:
         bench = Bench(workdir, PATTERN, PATTERN if kind == "multi" else 0, None)
@@ -384,7 +390,8 @@ def count_child(case: str, records: int):
         # the collector runs when allocations add up, at moments that differ between runs: it is switched off,
         # so that the difference of two runs is the records' work
         gc.disable()
-        CHUNK = records
+        for name in CHUNKS:
+            CHUNKS[name] = records
         run_case(bench, case, 0)
 
 
@@ -472,7 +479,8 @@ def main():
             for case, floor in pairs[shift:] + pairs[:shift]:
                 totals = {case: 0.0, floor: 0.0}
                 written[case] = 0
-                for chunk in range(len(bench.pools[bench.factory(case)[0]]) // CHUNK):
+                pool = bench.factory(case)[0]
+                for chunk in range(len(bench.pools[pool]) // CHUNKS[pool]):
                     # case and floor alternate chunk by chunk, each going first every other chunk, so that both see
                     # the same state of the machine
                     for name in ((case, floor) if chunk % 2 == 0 else (floor, case)):

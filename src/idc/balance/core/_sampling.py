@@ -10,6 +10,7 @@ draw), so that a filter built on a sampler costs what a minimal filter costs. Th
 decisions are fixed by the seed and the order of the records; a block is drawn when
 its label's next record arrives, from the sampler's one generator.
 """
+import array
 import itertools
 import math
 from typing import Callable, Dict, Hashable, Iterator, List, Mapping, Optional, Tuple
@@ -31,6 +32,9 @@ BLOCK_BUDGET = 2 ** 22
 MIN_BLOCK_LIMIT), so that memory stays bounded whatever the number of labels (8 bytes a decision). """
 
 MIN_BLOCK_LIMIT = 64
+
+DECISION_TYPE = "q"
+""" The decisions' array type: signed 64-bit whole numbers. """
 
 SELECTION_LIMIT = 10 ** 9
 """ numpy's hypergeometric draw takes fewer records than this; larger labels are selected record by record. """
@@ -77,7 +81,7 @@ class DecisionStream:
         self._size = max(1, min(first, limit))
         self._done_records = 0
         self._done_emitted = 0
-        self._block: List[int] = []
+        self._block = array.array(DECISION_TYPE)
         self._handing_out = iter(self._block)
         self.iterator: Iterator[int] = itertools.chain.from_iterable(self._blocks())
         """ the decisions: next() gives the number of emissions of the label's next record """
@@ -90,7 +94,8 @@ class DecisionStream:
         while True:
             self._done_records += len(self._block)
             self._done_emitted += sum(self._block)
-            self._block = self._make(self._size)
+            # an array, not a list: the collector walks every item of a list it looks at, of an array none
+            self._block = array.array(DECISION_TYPE, self._make(self._size))
             self._size = min(self._size * 2, self._limit)
             self._handing_out = iter(self._block)
             yield self._handing_out
@@ -102,7 +107,9 @@ class DecisionStream:
         :return: (records decided, emissions)
         :rtype: tuple
         """
-        used = len(self._block) - self._handing_out.__length_hint__()
+        # an array's iterator tells its position only through the pickle protocol; a used-up one tells none
+        state = self._handing_out.__reduce__()
+        used = state[2] if len(state) > 2 else len(self._block)
         return self._done_records + used, self._done_emitted + sum(self._block[:used])
 
 
