@@ -97,3 +97,15 @@ def test_import_failures_parses_plain_and_chained_tracebacks():
     assert failures == [("a.b", "ModuleNotFoundError: No module named 'pypfm'"), ("e", "ValueError: bad")]
     # what is not an import failure is kept, to be printed as the framework printed it
     assert rest == "Problem encountered instantiating: c.D\nsomething else"
+
+
+def test_a_cache_folder_that_cannot_be_written_fails_before_the_scan(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    env = fresh_env(tmp_path, XDG_CACHE_HOME=str(tmp_path / "file"))
+    result = run_tool("idc-balance-plugin-cache", [], env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot write the plugin cache's folder '%s'" % (tmp_path / "file" / "image-dataset-converter") \
+        in result.stderr
+    # refused before the scan: no note on the modules
+    assert "cannot be imported" not in result.stderr

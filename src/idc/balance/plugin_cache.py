@@ -148,6 +148,26 @@ def import_failures(text: str) -> Tuple[List[Tuple[str, str]], str]:
     return failures, "\n".join(rest).strip()
 
 
+def check_folder() -> Optional[str]:
+    """
+    Checks, before the scan, that the cache's folder exists or can be made, and can be written.
+
+    :return: the problem, None if there is none
+    :rtype: str
+    """
+    folder = os.path.dirname(environment_file())
+    probe = os.path.join(folder, ENVIRONMENT_FILE + ".probe")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        return "cannot write the plugin cache's folder '%s': %s (XDG_CACHE_HOME chooses where it lies)" \
+               % (folder, e.strerror or e)
+    return None
+
+
 def scan(verbose: bool = False) -> List[Tuple[str, str]]:
     """
     Scans the plugins as ``IDC_CLASS_CACHE=reset idc-registry -l plugins`` does, which writes the cache, and
@@ -200,7 +220,16 @@ def main(args: Optional[List[str]] = None):
         if ns.verbose:
             print("The plugin cache is current: %s" % os.path.dirname(environment_file()))
         return
+    problem = check_folder()
+    if problem is not None:
+        print("idc-balance-plugin-cache: " + problem, file=sys.stderr)
+        sys.exit(1)
     failures = scan(verbose=ns.verbose)
+    missing = [path for path in cache_files() if not os.path.exists(path)]
+    if len(missing) > 0:
+        print("idc-balance-plugin-cache: the framework did not write its cache: %s is missing"
+              % ", ".join("'%s'" % path for path in missing), file=sys.stderr)
+        sys.exit(1)
     for module, error in failures:
         print("idc-balance-plugin-cache: plugin module %s cannot be imported, its plugins are unavailable: %s"
               % (module, error), file=sys.stderr)
