@@ -91,3 +91,23 @@ def test_keyed_sampler_matches_the_keyed_uniform_numbers():
             expected = math.floor(c) + (1 if uniform(label, name) < c - math.floor(c) else 0)
             assert s.emit_count_keyed(label, name) == expected
     assert s.tallies()["cat"].records_in == 5000
+
+
+def test_exact_sampler_makes_streams_for_the_labels_that_occur_only():
+    # a counts file may list a great many labels: a label's decision stream (about 1.6 KB) is made on its first
+    # record, so initialize holds only the counts and targets (two dict entries a label, under 200 bytes)
+    import tracemalloc
+    counts = {"l%d" % i: 1000 for i in range(100000)}
+    targets = {label: 500 for label in counts}
+    rng = create_rng(1)
+    tracemalloc.start()
+    try:
+        s = ExactSampler(counts, targets, rng, ProbabilisticSampler({}, 1.0, rng))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / len(counts) < 200
+    assert sum(s.emit_count("l7") for _ in range(1000)) == 500
+    tallies = s.tallies()
+    assert tallies["l7"].records_in == 1000 and tallies["l8"].records_in == 0
+    assert s.mismatches()["l8"] == -1000 and "l7" not in s.mismatches()

@@ -369,33 +369,41 @@ class ExactSampler:
         :type aliases: dict
         """
         self._fallback = fallback
+        self._rng = rng
         self._targets = dict(targets)
         self._counts = dict(counts)
-        limit = block_limit(len(counts))
-        # a label's first block holds all its records, up to the limit: one numpy call for a small label
-        self._streams = {label: DecisionStream(exact_block(rng, n, targets[label]), limit, first=n)
-                         for label, n in counts.items()}
+        self._limit = block_limit(len(counts))
+        self._streams: Dict[Hashable, DecisionStream] = dict()
+        """ the decision streams of the counted labels that occurred: made on a label's first record, so that memory
+        grows with the labels of the stream, not with those of the counts file """
         self.decisions: Dict[Hashable, Iterator[int]] = dict()
         """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
-        next record; labels that were not counted find none (KeyError) before their first record takes
-        :meth:`decisions_of` """
-        for label, stream in self._streams.items():
-            self.decisions[label] = stream.iterator
+        next record; a label finds none (KeyError) before its first record takes :meth:`decisions_of` """
         self._aliases = dict(aliases or dict())
-        for alias, label in self._aliases.items():
-            self.decisions[alias] = self._streams[label].iterator
 
     def decisions_of(self, label: Hashable) -> Iterator[int]:
         """
-        Returns the iterator over a label's decisions: a counted label's, or the fallback's for a label that was not
-        counted.
+        Returns the iterator over a label's decisions, made on its first record: a counted label's (an alias takes
+        its label's), or the fallback's for a label that was not counted.
 
         :param label: the label
         :return: the iterator (see :attr:`decisions`)
         """
         iterator = self.decisions.get(label)
-        if iterator is None:
-            iterator = self.decisions[label] = self._fallback.decisions_of(label)
+        if iterator is not None:
+            return iterator
+        counted = self._aliases.get(label, label)
+        if counted in self._counts:
+            stream = self._streams.get(counted)
+            if stream is None:
+                n = self._counts[counted]
+                # the first block holds all the label's records, up to the limit: one numpy call for a small label
+                stream = self._streams[counted] = DecisionStream(exact_block(self._rng, n, self._targets[counted]),
+                                                                 self._limit, first=n)
+            iterator = stream.iterator
+        else:
+            iterator = self._fallback.decisions_of(label)
+        self.decisions[label] = iterator
         return iterator
 
     def targets(self) -> Dict[str, int]:
@@ -428,8 +436,9 @@ class ExactSampler:
         :rtype: dict
         """
         result = dict()
-        for label, stream in self._streams.items():
-            records, emitted = stream.handed_out()
+        for label in self._counts:
+            stream = self._streams.get(label)
+            records, emitted = (0, 0) if stream is None else stream.handed_out()
             decided = min(records, self._counts[label])
             base = self._targets[label] // self._counts[label] if self._counts[label] > 0 else 0
             chosen = emitted - base * decided
@@ -448,8 +457,9 @@ class ExactSampler:
         :rtype: dict
         """
         result = dict()
-        for label, stream in self._streams.items():
-            records = stream.handed_out()[0]
+        for label in self._counts:
+            stream = self._streams.get(label)
+            records = 0 if stream is None else stream.handed_out()[0]
             if records != self._counts[label]:
                 result[label] = records - self._counts[label]
         for label in self._fallback.tallies():
