@@ -144,6 +144,29 @@ class ListWriter(StreamWriter):
             self.records.append(item)
 
 
+class CountingWriter(StreamWriter):
+    """
+    A writer that only counts the records it receives (the benchmarks' writer: the least
+    work a writer can do).
+    """
+
+    def __init__(self, logger_name: str = None, logging_level: str = "WARNING"):
+        super().__init__(logger_name=logger_name, logging_level=logging_level)
+        self.count = 0
+
+    def name(self) -> str:
+        return "counting-writer"
+
+    def description(self) -> str:
+        return "Counts the records."
+
+    def accepts(self) -> List:
+        return RECORD_TYPES
+
+    def write_stream(self, data):
+        self.count += len(make_list(data))
+
+
 def new_session() -> Session:
     """
     Creates the session object that seppl's execute() needs.

@@ -26,6 +26,8 @@ import tempfile
 import time
 from typing import Iterable, List
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
 LABELS = ["label%02d" % i for i in range(10)]
 KEEP_PROBABILITY = 0.99
 OVERSAMPLE = 1.5
@@ -103,8 +105,9 @@ def run_one(variant: str, records: int) -> dict:
     import logging
     from PIL import Image
     from seppl.io import execute
-    from kasperl.api import Session, Reader, StreamWriter, make_list
+    from kasperl.api import Session, Reader
     from idc.api import ImageClassificationData
+    from helpers import CountingWriter
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, format="JPEG")
@@ -127,22 +130,6 @@ def run_one(variant: str, records: int) -> dict:
 
         def has_finished(self) -> bool:
             return getattr(self, "_done", False)
-
-    class CountingWriter(StreamWriter):
-        count = 0
-
-        def name(self):
-            return "counting"
-
-        def description(self):
-            return "Counts records."
-
-        def accepts(self) -> List:
-            return [ImageClassificationData]
-
-        def write_stream(self, data):
-            for _ in make_list(data):
-                self.count += 1
 
     with tempfile.TemporaryDirectory() as workdir:
         writer = CountingWriter()

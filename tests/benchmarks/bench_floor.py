@@ -336,29 +336,6 @@ def timed_reader(records: list):
     return TimedReader()
 
 
-def counting_writer():
-    """ A writer that only counts what reaches it. """
-    from kasperl.api import StreamWriter, make_list
-    from idc.api import ImageClassificationData, ObjectDetectionData, ImageSegmentationData
-
-    class CountingWriter(StreamWriter):
-        count = 0
-
-        def name(self):
-            return "counting"
-
-        def description(self):
-            return "Counts records."
-
-        def accepts(self) -> List:
-            return [ImageClassificationData, ObjectDetectionData, ImageSegmentationData]
-
-        def write_stream(self, data):
-            self.count += len(make_list(data))
-
-    return CountingWriter()
-
-
 def run_case(bench: Bench, case: str, chunk: int) -> Tuple[float, int]:
     """
     Streams a chunk of the case's pool through its filter with the framework's execute(); returns (seconds,
@@ -367,9 +344,10 @@ def run_case(bench: Bench, case: str, chunk: int) -> Tuple[float, int]:
     """
     from seppl.io import execute
     from kasperl.api import Session
+    from helpers import CountingWriter
     pool, factory = bench.factory(case)
     stream_filter = factory()
-    writer = counting_writer()
+    writer = CountingWriter()
     session = Session(options=argparse.Namespace(force_batch=False, update_interval=10 ** 9),
                       logger=logging.getLogger("bench"))
     size = CHUNKS[pool]

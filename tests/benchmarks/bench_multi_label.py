@@ -24,6 +24,7 @@ counts, because the machines are shared and noisy.
 import argparse
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def make_filter(variant: str, workdir: str, records: int):
     from seppl.io import StreamFilter
     from kasperl.filter import PassThrough
     from idc.api import ObjectDetectionData, LABEL_KEY
-    from idc.balance.core import signature_of, create_rng, uniform_stream, signatures_json
+    from idc.balance.core import signature_of, signatures_json
     from idc.balance.records import object_labels
     from idc.balance.filter import BalanceLabelsOD
     from long_tailed import signature_counts
@@ -69,14 +70,14 @@ def make_filter(variant: str, workdir: str, records: int):
         def initialize(self):
             super().initialize()
             self.keep = {s: 1.0 for s in signature_counts(pattern_labels())}
-            self.uniforms = uniform_stream(create_rng(1))
+            self.draw = random.Random(1).random
 
         def _do_process_stream(self, data):
             keep = self.keep
-            uniforms = self.uniforms
+            draw = self.draw
             output = self._stream_output
             for item in (data if isinstance(data, list) else (data,)):
-                if next(uniforms) < keep.get(signature_of(object_labels(item, LABEL_KEY)), 1.0):
+                if draw() < keep.get(signature_of(object_labels(item, LABEL_KEY)), 1.0):
                     output.append(item)
 
         def _do_process(self, data):
@@ -101,10 +102,10 @@ def make_filter(variant: str, workdir: str, records: int):
 def run_one(variant: str, records: int) -> dict:
     import logging
     from seppl.io import execute
-    from kasperl.api import Session, Reader, StreamWriter, make_list
+    from kasperl.api import Session, Reader
     from idc.api import ObjectDetectionData
     from wai.common.adams.imaging.locateobjects import LocatedObjects, LocatedObject
-    from helpers import jpeg_bytes
+    from helpers import jpeg_bytes, CountingWriter
 
     labels = pattern_labels()
     jpeg = jpeg_bytes(1)
@@ -131,22 +132,6 @@ def run_one(variant: str, records: int) -> dict:
 
         def has_finished(self) -> bool:
             return getattr(self, "_done", False)
-
-    class CountingWriter(StreamWriter):
-        count = 0
-
-        def name(self):
-            return "counting"
-
-        def description(self):
-            return "Counts records."
-
-        def accepts(self) -> List:
-            return [ObjectDetectionData]
-
-        def write_stream(self, data):
-            for _ in make_list(data):
-                self.count += 1
 
     with tempfile.TemporaryDirectory() as workdir:
         writer = CountingWriter()

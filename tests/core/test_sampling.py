@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from idc.balance.core import ProbabilisticSampler, uniform_stream, create_rng, resolve_seed
+from idc.balance.core import ProbabilisticSampler, create_rng, resolve_seed
 
 
 def sampler(correction, default=1.0, seed=1):
@@ -51,14 +51,6 @@ def test_same_seed_same_decisions():
     assert first == [s2.emit_count(x) for x in labels]
     s3 = sampler(correction, seed=8)
     assert [s3.emit_count(x) for x in labels] != first
-
-
-def test_uniform_stream_matches_generator():
-    stream = uniform_stream(create_rng(99), block_size=10)
-    drawn = [next(stream) for _ in range(35)]
-    expected = np.random.default_rng(99).random(40)[:35]
-    # blocks of 10 from the same generator give the same sequence as one draw of 40
-    assert np.allclose(drawn, expected)
 
 
 def test_resolve_seed():

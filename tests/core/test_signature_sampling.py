@@ -12,7 +12,7 @@ from scipy.stats import chisquare
 
 from idc.balance.core import (BalanceError, NEGATIVES_POOL, SignatureSampler, create_rng, emitted_per_class,
                               plan_signatures, repeat_factor_plan, repeat_factors, default_threshold,
-                              check_threshold, uniform_stream, plan_report_json, plan_lines, outcome_lines,
+                              check_threshold, plan_report_json, plan_lines, outcome_lines,
                               FORMAT_PLAN_REPORT, METHOD_PLAN, METHOD_REPEAT_FACTOR)
 
 IMAGES = {("car", "person"): 40, ("person",): 50, ("bike", "person"): 6, ("bike",): 2, ("bus",): 12,

@@ -77,7 +77,7 @@ def cache_files() -> List[str]:
     :return: the paths
     :rtype: list
     """
-    from seppl._class_cache import ClassCache
+    from seppl import ClassCache
     return [ClassCache(APP_NAME, plugin_type).cache_file for plugin_type in PLUGIN_TYPES]
 
 

@@ -20,7 +20,7 @@ from ._label_match import ABSENT_FROM_STREAM, ABSENT_FROM_FILE, unmatched_labels
 from ._options import check_path, check_paths, check_whole_number, check_seed, check_flag, check_text, check_names, check_real
 from ._output_files import check_output_file, check_replaceable, write_atomically, atomic_output
 from ._report import MAX_LABEL_SHOWN, LabelTally, shown, summary_lines, mismatch_lines
-from ._sampling import uniform_stream, ProbabilisticSampler, ExactSampler
+from ._sampling import ProbabilisticSampler, ExactSampler
 from ._signatures import (FORMAT_SIGNATURES, SIGNATURES_VERSION, SIGNATURES_FILE, MAX_SIGNATURES, Signature,
                           signature_of, SignatureCounter, signatures_json, read_signatures, sum_signatures)
 from ._plan import CHANGES_NOTE, Plan, images_per_class, negative_images, plan_negatives, plan_signatures

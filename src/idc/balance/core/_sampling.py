@@ -40,23 +40,6 @@ SELECTION_LIMIT = 10 ** 9
 """ numpy's hypergeometric draw takes fewer records than this; larger labels are selected record by record. """
 
 
-def uniform_stream(rng: np.random.Generator, block_size: int = BLOCK_SIZE) -> Iterator[float]:
-    """
-    Returns an endless iterator over uniform numbers in [0, 1) from a numpy generator,
-    drawn in blocks. The sequence is fixed by the generator's seed and does not depend
-    on the block size. The iterator is built from C-level parts (a chain over the blocks,
-    each block a list), so taking the next number costs no Python frame.
-
-    :param rng: the generator to draw from
-    :type rng: np.random.Generator
-    :param block_size: how many numbers to draw at once
-    :type block_size: int
-    :return: the iterator
-    """
-    # iter(function, sentinel) calls the function for every block; it never returns the sentinel None
-    return itertools.chain.from_iterable(iter(lambda: rng.random(block_size).tolist(), None))
-
-
 class DecisionStream:
     """
     The decisions of one label (how many times each of its records is emitted), in
@@ -236,11 +219,12 @@ class ProbabilisticSampler:
         self._keyed_state: Dict[Hashable, List] = dict()
         """ keyed: per label [records in, records emitted once more than the whole part, whole part, label seed,
         hash threshold of the fractional part] """
-        self.emit_count_keyed: Callable[[str, str], int] = self._keyed_decision()
+        self.emit_count_keyed: Optional[Callable[[str, str], int]] = \
+            None if keyed is None else self._keyed_decision()
         """ (label, image name ("" for none)) -> how many times the record is emitted, 0 to drop it: a function of
         the label and the name (see :class:`KeyedDraws`), the same for the same record in any order and any shard.
         The uniform number is compared in hash space (see :func:`keyed_threshold`): hash < threshold exactly when the
-        number is below the fractional part of the correction. Only with keyed draws. """
+        number is below the fractional part of the correction. None without keyed draws. """
 
     def decisions_of(self, label: Hashable) -> Iterator[int]:
         """

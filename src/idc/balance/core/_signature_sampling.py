@@ -9,7 +9,7 @@ the signatures file pass through (emitted once) and are counted.
 """
 import json
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Mapping, Optional, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 import numpy as np
 
