@@ -91,6 +91,18 @@ def test_stream_reaches_the_plan(tmp_path, seed, target, max_copies, background)
     assert len(names) == len(out)
 
 
+def test_marked_originals_and_copies(tmp_path):
+    """--mark_originals: originals carry balance_copy 0, copies their number; the same images as unmarked."""
+    sig = signatures_file(tmp_path, od_records(LABELS))
+    options = dict(signatures=str(sig), target="max", max_copies=3, seed=5)
+    plain = run_pipeline(od_records(LABELS), [BalanceLabelsOD(**options)])
+    out = run_pipeline(od_records(LABELS), [BalanceLabelsOD(mark_originals=True, **options)])
+    assert [r.image_name for r in out] == [r.image_name for r in plain]
+    numbers = [r.get_metadata()["balance_copy"] for r in out]
+    assert numbers == [(r.get_metadata() or {}).get("balance_copy", 0) for r in plain]
+    assert 0 < numbers.count(0) < len(numbers)
+
+
 def test_same_seed_same_output(tmp_path):
     sig = signatures_file(tmp_path, od_records(LABELS))
 

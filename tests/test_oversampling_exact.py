@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from PIL import Image
 
 from idc.balance.core import BalanceError
 from idc.balance.filter import BalanceLabels, LabelDistribution
@@ -36,6 +37,45 @@ def test_copies_are_real_records_with_unique_names_and_a_mark(tmp_path):
     assert copy1.data == original.data and copy1.annotation == "a"
     # records without metadata get a dict with just the mark; originals stay without
     assert out[3].get_metadata() is None
+
+
+def test_marked_originals_carry_copy_number_zero(tmp_path):
+    """--mark_originals: every record that is not a copy gets balance_copy 0 (unlabeled ones too), as a new
+    record (the input keeps its metadata); the decisions and names are those of the unmarked run."""
+    path = write_json(tmp_path, {"a": 3.0}, "corr.json")
+    plain = run_pipeline(ic_records(["a", "b", None]), [BalanceLabels(label_correction=path, seed=1)])
+    records = ic_records(["a", "b", None])
+    records[0].set_metadata({"source_id": [1, 2]})
+    out = run_pipeline(records, [BalanceLabels(label_correction=path, seed=1, mark_originals=True)])
+    assert [r.image_name for r in out] == [r.image_name for r in plain]
+    assert [r.get_metadata() for r in out] == [{"source_id": [1, 2], "balance_copy": 0},
+                                               {"source_id": [1, 2], "balance_copy": 1},
+                                               {"source_id": [1, 2], "balance_copy": 2},
+                                               {"balance_copy": 0}, {"balance_copy": 0}]
+    assert records[0].get_metadata() == {"source_id": [1, 2]} and records[1].get_metadata() is None
+    assert [r.data for r in out] == [records[0].data] * 3 + [records[1].data, records[2].data]
+    assert [r.annotation for r in out] == ["a", "a", "a", "b", None]
+
+
+@pytest.mark.parametrize("mark", [True, False])
+def test_only_copies_go_through_a_conditional_sub_flow(tmp_path, mark):
+    """The framework's sub-process applies its sub-flow to every record without the field: with
+    --mark_originals only the copies are turned to grayscale, without it every record is. (The sub-flow is
+    one argument with a space: idc-convert would take a lone plugin name for the next pipeline step.)"""
+    data = tmp_path / "data"
+    (data / "a").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (8, 8), (200, 10 * i, 30)).save(data / "a" / ("a%d.png" % i))
+    corr = write_json(tmp_path, {"a": 2.0}, "corr.json")
+    result = run_idc(["from-subdir-ic", "-i", data, "balance-labels-ic", "-c", corr, "-s", "1"]
+                     + (["--mark_originals"] if mark else [])
+                     + ["sub-process", "-f", "rgb-to-grayscale -l WARNING", "--field", "balance_copy", "--comparison", "ge",
+                        "--value", "1", "to-subdir-ic", "-o", tmp_path / "out"])
+    assert result.returncode == 0 and not failed_to_initialize(result), result.stderr
+    modes = {p.name: Image.open(p).mode for p in (tmp_path / "out" / "a").iterdir()}
+    assert sorted(modes) == ["a0.png", "a0~1.png", "a1.png", "a1~1.png", "a2.png", "a2~1.png"]
+    assert {n: m for n, m in modes.items() if "~" in n} == {"a0~1.png": "L", "a1~1.png": "L", "a2~1.png": "L"}
+    assert {modes[n] for n in modes if "~" not in n} == ({"RGB"} if mark else {"L"})
 
 
 def test_exact_mode_python(tmp_path):

@@ -112,7 +112,12 @@ def objects_without_label(item, label_key: str) -> int:
 
 COPY_FIELD = "balance_copy"
 """ The metadata field that marks a copy made for oversampling: the copy number (1, 2, ...).
-Originals do not get the field. """
+Originals get the field (0) only when marked (see :func:`mark_original`). """
+MARK_ORIGINALS_HELP = "Also give every record that is not a copy the metadata field '%s' with value 0, so that " \
+                      "copies can be told apart downstream, e.g. augmented alone with sub-process -f '...' " \
+                      "--field %s --comparison ge --value 1 (the framework's conditional filters apply their " \
+                      "sub-flow to a record without metadata)." % (COPY_FIELD, COPY_FIELD)
+""" The help of --mark_originals (balance-labels-ic, -od, -is). """
 
 
 def _read_source(item: ImageData) -> bytes:
@@ -248,6 +253,28 @@ class RecordSnapshot:
         return type(self.item)(source=source, image_name=name, data=self.data, image=None,
                                image_format=self.image_format, image_size=self.image_size, metadata=metadata,
                                annotation=annotation)
+
+
+ORIGINAL_NUMBER = 0
+""" The copy number (metadata field COPY_FIELD) an original gets when originals are marked (--mark_originals). """
+
+
+def mark_original(item: ImageData) -> ImageData:
+    """
+    Returns the original to output in a run that marks originals: a new record like the
+    input whose metadata has COPY_FIELD = ORIGINAL_NUMBER (0). The framework's conditional
+    filters (sub-process, tee with --field) apply their sub-flow to a record without
+    metadata and fail on metadata without the field, so copies can only be told apart
+    from originals downstream when both carry it. The input record is never changed
+    (other branches of the pipeline may hold it).
+
+    :param item: the original record
+    :type item: ImageData
+    :return: the marked record
+    :rtype: ImageData
+    :raises BalanceError: if the image cannot be read or encoded
+    """
+    return RecordSnapshot(item).record(item.image_name, ORIGINAL_NUMBER)
 
 
 MAX_NAME_BYTES = 255

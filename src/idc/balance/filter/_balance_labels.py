@@ -17,7 +17,8 @@ from idc.balance.core import (read_correction, sum_counts, check_probability, ch
                               unmatched_labels, unmatched_lines, COPY_MARKER, looks_like_percentages,
                               ABSENT_FROM_FILE, check_flag, check_whole_number, KeyedDraws,
                               shard_targets)
-from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
+from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD, \
+    MARK_ORIGINALS_HELP, mark_original
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
@@ -42,7 +43,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                  split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
                  max_copies: int = DEFAULT_MAX_COPIES, keyed: bool = False,
                  shard_counts: Optional[List[str]] = None, shard: Optional[int] = None,
-                 logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 mark_originals: bool = False, logger_name: str = None, logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -75,6 +76,8 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         :type shard_counts: list
         :param shard: exact mode over shards: which shard this stream is (0-based index into shard_counts)
         :type shard: int
+        :param mark_originals: also give every record that is not a copy the metadata field 'balance_copy' (0)
+        :type mark_originals: bool
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -93,6 +96,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.keyed = keyed
         self.shard_counts = shard_counts
         self.shard = shard
+        self.mark_originals = mark_originals
         self._selector: Optional[SplitSelector] = None
         self._plain_decisions = None
         """ the sampler's decisions when the run needs no more than them (see _do_process_stream), else None """
@@ -212,6 +216,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         parser.add_argument("--shard", type=int, default=None, required=False,
                             help="Mode exact over shards: which shard this stream is, 0-based (its counts file is "
                                  "the --shard-th of --shard_counts).")
+        parser.add_argument("--mark_originals", action="store_true", help=MARK_ORIGINALS_HELP)
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -234,6 +239,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self.keyed = ns.keyed
         self.shard_counts = ns.shard_counts
         self.shard = ns.shard
+        self.mark_originals = ns.mark_originals
 
     def initialize(self):
         """
@@ -271,7 +277,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         self._selector = None if self.split_names is None else selector
         self._escaper = NameEscaper() if can_copy else None
         self._sampler = sampler
-        plain = (self._selector is None) and (self._escaper is None)
+        plain = (self._selector is None) and (self._escaper is None) and not self.mark_originals
         self._plain_decisions = sampler.decisions if (plain and not self.keyed) else None
         self._plain_keyed = sampler.emit_count_keyed if (plain and self.keyed) else None
 
@@ -287,6 +293,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         label_counts = check_paths("-C/--label_counts", self.label_counts)
         check_paths("--shard_counts", self.shard_counts)
         check_flag("--keyed", self.keyed)
+        check_flag("--mark_originals", self.mark_originals)
         if self.shard is not None:
             check_whole_number("--shard", self.shard, 0)
         check_seed("-s/--seed", self.seed)
@@ -472,6 +479,7 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
         decisions_of = sampler.decisions_of
         selector = self._selector
         escaper = self._escaper
+        mark = self.mark_originals
         for item in (data if isinstance(data, list) else (data,)):
             name = None
             if escaper is not None:
@@ -479,16 +487,16 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 if (name is not None) and (COPY_MARKER in name):
                     item = escaper.escape(item, name)
             if (selector is not None) and (selector.select(item) is None):
-                output.append(item)
+                output.append(mark_original(item) if mark else item)
                 continue
             label = classification_label(item)
             if label is None:
                 self._unlabeled += 1
-                output.append(item)
+                output.append(mark_original(item) if mark else item)
                 continue
             emitted = next(decisions_of(label)) if emit is None else emit(label, item.image_name or "")
             if emitted > 0:
-                output.append(item)
+                output.append(mark_original(item) if mark else item)
                 if emitted > 1:
                     output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
 

@@ -14,7 +14,8 @@ from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, S
                               repeat_factor_sampling, makes_copies, resolve_seed, signature_lines, signature_of,
                               write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
                               CHANGES_NOTE)
-from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD
+from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD, \
+    MARK_ORIGINALS_HELP, mark_original
 from ._run_guards import OUTPUT_CLAIMS
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -47,7 +48,8 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                  negatives: int = 0, keep_rare: bool = True, method: str = METHOD_PLAN,
                  rfs_threshold: Optional[float] = None, plan_report: Optional[str] = None, seed: Optional[int] = None,
                  split_field: str = DEFAULT_SPLIT_FIELD, split_names: Optional[Union[str, List[str]]] = None,
-                 shard: Optional[int] = None, logger_name: str = None, logging_level: str = LOGGING_WARNING):
+                 shard: Optional[int] = None, mark_originals: bool = False, logger_name: str = None,
+                 logging_level: str = LOGGING_WARNING):
         """
         Initializes the filter.
 
@@ -80,6 +82,8 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         :param shard: which shard this stream is, when signatures lists every shard's file (the plan is made for
                       all shards and this shard emits its share); None: the files are added up, one stream
         :type shard: int
+        :param mark_originals: also give every record that is not a copy the metadata field 'balance_copy' (0)
+        :type mark_originals: bool
         :param logger_name: the name to use for the logger
         :type logger_name: str
         :param logging_level: the logging level to use
@@ -99,6 +103,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self.shard = shard
         self.split_field = split_field
         self.split_names = split_names
+        self.mark_originals = mark_originals
         self._sampler: Optional[SignatureSampler] = None
         self._plan: Optional[Plan] = None
         self._selector: Optional[SplitSelector] = None
@@ -169,6 +174,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                                  "0-based. The plan is made for all shards; every shard draws the same split of it "
                                  "(needs -s/--seed, the same in every shard) and emits its share, so that the shards "
                                  "together emit the plan exactly.")
+        parser.add_argument("--mark_originals", action="store_true", help=MARK_ORIGINALS_HELP)
         return parser
 
     def _apply_args(self, ns: argparse.Namespace):
@@ -192,6 +198,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self.split_field = ns.split_field
         self.split_names = ns.split_names
         self.shard = ns.shard
+        self.mark_originals = ns.mark_originals
 
     def _record_label_key(self) -> Optional[str]:
         """
@@ -220,6 +227,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         background = check_names("--background", self.background) or []
         check_whole_number("--negatives", self.negatives, 0, MAX_COUNT)
         check_flag("keep_rare (--no_keep_rare)", self.keep_rare)
+        check_flag("--mark_originals", self.mark_originals)
         check_choice("--method", self.method, METHODS)
         check_threshold(self.rfs_threshold)
         plan_report = check_path("--plan_report", self.plan_report)
@@ -319,7 +327,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         self._escaper = NameEscaper() if makes_copies(images, plan, factors) else None
         self._label_key = self._record_label_key()
         self._sampler = sampler
-        plain = (self._selector is None) and (self._escaper is None)
+        plain = (self._selector is None) and (self._escaper is None) and not self.mark_originals
         self._plain_decisions = sampler.decisions if plain else None
 
     def _limit(self, max_copies: Optional[int]) -> Optional[int]:
@@ -397,6 +405,7 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
         escaper = self._escaper
         label_key = self._label_key
         labels_of = self._labels_of
+        mark = self.mark_originals
         for item in (data if isinstance(data, list) else (data,)):
             name = None
             if escaper is not None:
@@ -404,11 +413,11 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                 if (name is not None) and (COPY_MARKER in name):
                     item = escaper.escape(item, name)
             if (selector is not None) and (selector.select(item) is None):
-                output.append(item)
+                output.append(mark_original(item) if mark else item)
                 continue
             emitted = next(decisions_of(signature_of(labels_of(item, label_key))))
             if emitted > 0:
-                output.append(item)
+                output.append(mark_original(item) if mark else item)
                 if emitted > 1:
                     output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
 
