@@ -206,18 +206,24 @@ def test_an_interrupted_run_writes_no_partial_distribution(tmp_path, caplog):
                 os.kill(os.getpid(), signal.SIGINT)
             yield record
     out = tmp_path / "counts.json"
+    # as in an interactive process: Python's own handler raises KeyboardInterrupt (a test process started in the
+    # background by a shell inherits SIGINT ignored, and then Ctrl-C rightly does nothing)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     handler = signal.getsignal(signal.SIGINT)
-    with caplog.at_level(logging.WARNING):
-        execute(ListReader(records()), [LabelDistribution(output_file=str(out), output_format="json")], ListWriter(),
-                session=new_session())
+    try:
+        with caplog.at_level(logging.WARNING):
+            execute(ListReader(records()), [LabelDistribution(output_file=str(out), output_format="json")],
+                    ListWriter(), session=new_session())
+        # the previous handler is back
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert not out.exists()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["a Ctrl-C arrived during the run (5 record(s) had reached this filter): the run stopped early, "
                       "or, with two or more filters (seppl's MultiFilter), went on after dropping the record in "
                       "progress; the distribution may not describe the data, so it was not output; it was:\n"
                       '{\n  "a": 3,\n  "b": 2\n}\n']
-    # the previous handler is back
-    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def test_a_sigint_handled_by_the_caller_does_not_withhold_the_result(tmp_path):
