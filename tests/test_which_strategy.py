@@ -11,6 +11,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from helpers import REPO
 
@@ -49,6 +50,21 @@ def test_splits_are_disjoint_and_follow_the_profile():
         ws.draw_splits(classes, [25, 10, 5, 2], 8, np.random.default_rng(3))
 
 
+def pixels(path):
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"))
+
+
+def test_promised_counts_are_checked():
+    split = {0: 9, 1: 4, 2: 2}
+    assert ws.promised_counts(ws.UNDERSAMPLE, split) == {0: 2, 1: 2, 2: 2}
+    assert ws.promised_counts(ws.AUGMENT, split) == {0: 9, 1: 9, 2: 9}
+    assert ws.promised_counts(ws.CLASS_WEIGHTS, split) == split
+    ws.check_counts(ws.OVERSAMPLE, {0: 9, 1: 9, 2: 9}, split)
+    with pytest.raises(RuntimeError, match="oversample: the training set has .* the pipeline promised"):
+        ws.check_counts(ws.OVERSAMPLE, {0: 9, 1: 9, 2: 8}, split)
+
+
 def uv() -> str:
     """The uv that runs the tests (uv run sets UV), else the one on the path."""
     found = os.environ.get("UV") or shutil.which("uv")
@@ -60,7 +76,8 @@ def uv() -> str:
 def test_documented_command_on_a_small_setting(tmp_path):
     """The page's command (an isolated environment with the 'experiment' group, idc-imgaug included), with two
     seeds and one model: every strategy has its row; undersampling gives every class the rarest class's count,
-    oversampling (with or without augmentation) the largest's; the copies, and only they, are rotated."""
+    oversampling (with or without augmentation) the largest's; the originals come out unchanged and the copies
+    rotated."""
     results = tmp_path / "results.json"
     plot = tmp_path / "recall.png"
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "IDC_CLASS_CACHE")}
@@ -90,11 +107,13 @@ def test_documented_command_on_a_small_setting(tmp_path):
         copies, changed = seed["copies_changed"]
         assert copies == 10 * max(profile) - sum(profile)
         assert changed >= 0.8 * copies
-        # the originals are not augmented: the variant holds the unbalanced split's pixels
+        # the originals are not augmented: the variant holds the unbalanced split's images, pixel for pixel
         work = tmp_path / "work" / ("seed%03d" % seed["seed"])
-        originals = {p.parent.name + "/" + p.name for p in (work / "oversample-augment").glob("*/*.png")
+        originals = {p.parent.name + "/" + p.name: pixels(p) for p in (work / "oversample-augment").glob("*/*.png")
                      if "~" not in p.name}
-        assert originals == {p.parent.name + "/" + p.name for p in (work / "train").glob("*/*.png")}
+        train = {p.parent.name + "/" + p.name: pixels(p) for p in (work / "train").glob("*/*.png")}
+        assert sorted(originals) == sorted(train)
+        assert all(np.array_equal(originals[name], train[name]) for name in train)
         for strategy, scores in seed["scores"]["logreg"].items():
             # the test split is balanced: plain accuracy is balanced accuracy, the mean of the classes' recalls
             assert scores["accuracy"] == pytest.approx(scores["balanced_accuracy"])
@@ -130,6 +149,9 @@ def test_page_is_linked_and_quotes_the_command():
     (["--test_per_class", "0"], "--test_per_class: at least 1"),
     (["--plot", "/nonexistent-folder/recall.png"], "its folder does not exist"),
     (["--results", "."], "is a directory"),
+    (["--plot", "recall.pdf"], "must end in .png"),
+    (["--work", __file__], "is a file, not a folder"),
+    (["--largest", "150"], "the digits' smallest class has only 174 images"),
 ])
 def test_bad_options_are_refused_before_the_run(args, message, capsys):
     with pytest.raises(SystemExit):

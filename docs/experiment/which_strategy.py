@@ -61,6 +61,8 @@ ROTATION = 15
 """ The augmentation: a rotation by a uniform angle in [-ROTATION, ROTATION] degrees. """
 PIXEL_MAX = 16
 """ The digits' pixel values run from 0 to 16. """
+FEWEST_DIGITS = 174
+""" The number of images of the digits' smallest class (checked by draw_splits too). """
 DEFAULT_LARGEST = 130
 DEFAULT_SMALLEST = 5
 DEFAULT_TEST_PER_CLASS = 40
@@ -234,7 +236,7 @@ def idc_environment(cache: Path) -> Dict[str, str]:
     :return: the environment
     :rtype: dict
     """
-    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache.resolve()))
     env.pop("IDC_CLASS_CACHE", None)
     subprocess.run([str(BIN / "idc-balance-plugin-cache")], env=env, check=True, capture_output=True, text=True)
     env["IDC_CLASS_CACHE"] = "on"
@@ -358,9 +360,12 @@ def run_seed(seed: int, images: np.ndarray, classes: np.ndarray, profile: List[i
     for strategy in strategies:
         features, labels, names = read_subdir(variant_folder(strategy, folder / "train"))
         variants[strategy] = (features, labels)
-        result["train_counts"][strategy] = {str(c): n for c, n in class_counts(labels).items()}
+        counts = class_counts(labels)
+        check_counts(strategy, counts, train_counts)
+        result["train_counts"][strategy] = {str(c): n for c, n in counts.items()}
         if strategy == AUGMENT:
             result["copies_changed"] = copies_changed(features, names)
+            check_originals(folder / "train", variant_folder(strategy, folder / "train"))
     weights = class_weights(folder / "class_weights.json") if CLASS_WEIGHTS in strategies else None
     for model_name in models:
         result["scores"][model_name] = {
@@ -368,6 +373,51 @@ def run_seed(seed: int, images: np.ndarray, classes: np.ndarray, profile: List[i
                                     weights if strategy == CLASS_WEIGHTS else None, by_rank, train_counts)
             for strategy in strategies}
     return result
+
+
+def promised_counts(strategy: str, train_counts: Dict[int, int]) -> Dict[int, int]:
+    """
+    :param strategy: the strategy
+    :type strategy: str
+    :param train_counts: the long-tailed training split's count per class
+    :type train_counts: dict
+    :return: the count per class that the strategy's pipeline promises: the rarest class's count (undersample),
+             the largest's (oversample, with or without augmentation), else the split's own
+    :rtype: dict
+    """
+    if strategy == UNDERSAMPLE:
+        return {c: min(train_counts.values()) for c in train_counts}
+    if strategy in (OVERSAMPLE, AUGMENT):
+        return {c: max(train_counts.values()) for c in train_counts}
+    return dict(train_counts)
+
+
+def check_counts(strategy: str, counts: Dict[int, int], train_counts: Dict[int, int]):
+    """
+    Checks that a variant's training set has the counts its pipeline promises.
+
+    :raises RuntimeError: naming the strategy, the counts found and those promised
+    """
+    promised = promised_counts(strategy, train_counts)
+    if counts != promised:
+        raise RuntimeError("%s: the training set has %s images per class, the pipeline promised %s"
+                           % (strategy, counts, promised))
+
+
+def check_originals(train: Path, augmented: Path):
+    """
+    Checks that the augmented variant holds every original of the training split with its pixels unchanged (only
+    the copies are augmented).
+
+    :raises RuntimeError: naming the first original that is missing or changed
+    """
+    for path in sorted(train.glob("*/*.png")):
+        twin = augmented / path.parent.name / path.name
+        if not twin.is_file():
+            raise RuntimeError("%s: original %s is missing" % (AUGMENT, twin))
+        with Image.open(path) as a, Image.open(twin) as b:
+            if not np.array_equal(np.asarray(a.convert("L")), np.asarray(b.convert("L"))):
+                raise RuntimeError("%s: original %s was changed" % (AUGMENT, twin))
 
 
 def copies_changed(features: np.ndarray, names: List[str]) -> List[int]:
@@ -561,6 +611,13 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
             problem = output_problem(path)
             if problem is not None:
                 parser.error("%s '%s': %s" % (option, path, problem))
+    if (ns.plot is not None) and not ns.plot.lower().endswith(".png"):
+        parser.error("--plot '%s': the plot is a PNG file, its name must end in .png" % ns.plot)
+    if (ns.work is not None) and os.path.exists(ns.work) and not os.path.isdir(ns.work):
+        parser.error("--work '%s': is a file, not a folder" % ns.work)
+    if ns.largest + ns.test_per_class > FEWEST_DIGITS:
+        parser.error("--largest %d + --test_per_class %d: the digits' smallest class has only %d images"
+                     % (ns.largest, ns.test_per_class, FEWEST_DIGITS))
     return ns
 
 
@@ -592,11 +649,7 @@ def main(args: Optional[List[str]] = None):
         strategies.remove(AUGMENT)
     images, classes = digits()
     profile = zipf_profile(ns.largest, ns.smallest, len(set(classes.tolist())))
-    fewest = min(class_counts(classes).values())
-    if ns.largest + ns.test_per_class > fewest:
-        sys.exit("--largest %d + --test_per_class %d: the digits' smallest class has only %d images"
-                 % (ns.largest, ns.test_per_class, fewest))
-    work = Path(ns.work) if ns.work is not None else Path(tempfile.mkdtemp(prefix="which-strategy-"))
+    work = (Path(ns.work) if ns.work is not None else Path(tempfile.mkdtemp(prefix="which-strategy-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     print("digits: %d images, %d classes; training profile %s (imbalance %.0f:1), %d test images per class; "
           "%d seeds; models %s" % (len(classes), len(profile), profile, profile[0] / profile[-1],
