@@ -15,7 +15,8 @@ import pytest
 import idc.balance.core._sampling as sampling
 from idc.balance.core import (ExactSampler, ProbabilisticSampler, KeyedDraws, keyed_threshold,
                               keyed_uniform_function, create_rng)
-from idc.balance.core._sampling import DecisionStream, exact_block, block_limit, BLOCK_SIZE, BLOCK_BUDGET
+from idc.balance.core._sampling import (DecisionStream, ConstantStream, exact_block, block_limit, BLOCK_SIZE,
+                                        BLOCK_BUDGET)
 
 
 def test_stream_counts_what_it_handed_out_across_blocks():
@@ -25,6 +26,50 @@ def test_stream_counts_what_it_handed_out_across_blocks():
     assert stream.handed_out() == (20, 2 * 20)
     assert taken == [2] * 20
     assert DecisionStream(lambda size: [1] * size).handed_out() == (0, 0)
+
+
+def test_constant_stream_counts_what_it_handed_out():
+    stream = ConstantStream(3, 4, 0)
+    assert stream.handed_out() == (0, 0)
+    taken = [next(stream.iterator) for _ in range(6)]
+    # 4 counted records emitted 3 times each, then records beyond the count dropped
+    assert taken == [3, 3, 3, 3, 0, 0]
+    assert stream.handed_out() == (6, 12)
+    endless = ConstantStream(2)
+    assert [next(endless.iterator) for _ in range(1000)] == [2] * 1000 and endless.handed_out() == (1000, 2000)
+
+
+@pytest.mark.parametrize("counts, targets", [({"a": 7, "b": 3, "c": 0}, {"a": 14, "b": 0, "c": 0}),
+                                             ({"a": 5, "b": 2}, {"a": 5, "b": 8})])
+def test_labels_without_choice_decide_and_tally_as_drawn_blocks(counts, targets):
+    """Whole targets (every record emitted the same number of times) take a ConstantStream: the same decisions,
+    tallies and mismatches as blocks drawn by exact_block, including records beyond the count."""
+    stream = list(counts) * 9 + ["z"]
+    sampler = ExactSampler(counts, targets, create_rng(4), ProbabilisticSampler({}, 1.0, create_rng(5)))
+    decided = [next(sampler.decisions_of(label)) for label in stream]
+    assert all(isinstance(s, ConstantStream) for s in sampler._streams.values())
+    expected = {label: DecisionStream(exact_block(create_rng(4), counts[label], targets[label]), first=counts[label])
+                for label in counts}
+    assert decided[:-1] == [next(expected[label].iterator) for label in stream[:-1]]
+    assert {label: sampler._streams[label].handed_out() for label in counts} \
+        == {label: expected[label].handed_out() for label in counts}
+    assert sampler.mismatches() == {label: 9 - n for label, n in counts.items() if n != 9} | {"z": None}
+    tallies = sampler.tallies()
+    assert tallies["a"].records_in == 9 and tallies["z"].records_in == 1
+
+
+def test_whole_corrections_need_no_draws():
+    sampler = ProbabilisticSampler({"a": 2.0, "b": 0.0}, 1.0, create_rng(1))
+    decided = [next(sampler.decisions_of(label)) for label in ["a", "b", "c"] * 4]
+    assert decided == [2, 0, 1] * 4
+    # the generator was not used: a label with a fraction draws as if the whole ones were not there
+    mixed = ProbabilisticSampler({"a": 2.0, "f": 0.5}, 1.0, create_rng(1))
+    alone = ProbabilisticSampler({"f": 0.5}, 1.0, create_rng(1))
+    assert [next(mixed.decisions_of(label)) for label in ["a", "f"] * 50][1::2] \
+        == [next(alone.decisions_of("f")) for _ in range(50)]
+    tallies = sampler.tallies()
+    assert (tallies["a"].records_in, tallies["a"].kept, tallies["a"].copies) == (4, 4, 4)
+    assert (tallies["b"].records_in, tallies["b"].kept) == (4, 0)
 
 
 @pytest.mark.parametrize("sequential", [False, True])

@@ -13,7 +13,9 @@ its label's next record arrives, from the sampler's one generator.
 import array
 import itertools
 import math
-from typing import Callable, Dict, Hashable, Iterator, List, Mapping, Optional, Tuple
+import operator
+import sys
+from typing import Callable, Dict, Hashable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -94,6 +96,50 @@ class DecisionStream:
         state = self._handing_out.__reduce__()
         used = state[2] if len(state) > 2 else len(self._block)
         return self._done_records + used, self._done_emitted + sum(self._block[:used])
+
+
+ENDLESS = sys.maxsize
+""" The length of a stream of decisions that never runs out. """
+
+
+class ConstantStream:
+    """
+    The decisions of a label with no choice left: its first `count` records are each
+    emitted `value` times, any later ones `after` times. Two C-level repeats chained, no
+    blocks and no generator: a label's first record costs a fraction of what a
+    :class:`DecisionStream` costs to set up, which counts where most labels (or
+    signatures) have a handful of records. It counts what it handed out from the repeats'
+    remaining lengths, as a DecisionStream does, with no counter per record.
+    """
+    __slots__ = ("iterator", "_value", "_count", "_after", "_first", "_rest")
+
+    def __init__(self, value: int, count: int = ENDLESS, after: int = 0):
+        """
+        :param value: the emissions of each of the first count records
+        :type value: int
+        :param count: how many records get value (ENDLESS: all)
+        :type count: int
+        :param after: the emissions of every later record
+        :type after: int
+        """
+        self._value = value
+        self._count = count
+        self._after = after
+        self._first = itertools.repeat(value, count)
+        self._rest = itertools.repeat(after, ENDLESS)
+        self.iterator: Iterator[int] = itertools.chain(self._first, self._rest)
+        """ the decisions: next() gives the number of emissions of the label's next record """
+
+    def handed_out(self) -> Tuple[int, int]:
+        """
+        Returns how many decisions were handed out, and the emissions they add up to.
+
+        :return: (records decided, emissions)
+        :rtype: tuple
+        """
+        first = self._count - operator.length_hint(self._first)
+        rest = ENDLESS - operator.length_hint(self._rest)
+        return first + rest, first * self._value + rest * self._after
 
 
 def block_limit(labels: int) -> int:
@@ -210,7 +256,7 @@ class ProbabilisticSampler:
         self._correction = dict(correction)
         self._default = default_probability
         self._rng = rng
-        self._streams: Dict[Hashable, DecisionStream] = dict()
+        self._streams: Dict[Hashable, Union[DecisionStream, ConstantStream]] = dict()
         self.decisions: Dict[Hashable, Iterator[int]] = dict()
         """ label -> the iterator over its decisions: next(decisions[label]) is the number of emissions of the label's
         next record; a plain dict, the fastest look-up: a label's first record finds none (KeyError) and takes
@@ -235,8 +281,12 @@ class ProbabilisticSampler:
         """
         iterator = self.decisions.get(label)
         if iterator is None:
-            stream = DecisionStream(probabilistic_block(self._rng, self.correction(label)),
-                                    block_limit(len(self._streams) + 1))
+            correction = self.correction(label)
+            if correction == math.floor(correction):
+                # a whole number: every record is emitted that many times, nothing to draw
+                stream = ConstantStream(int(correction))
+            else:
+                stream = DecisionStream(probabilistic_block(self._rng, correction), block_limit(len(self._streams) + 1))
             self._streams[label] = stream
             iterator = self.decisions[label] = stream.iterator
         return iterator
@@ -357,7 +407,7 @@ class ExactSampler:
         self._targets = dict(targets)
         self._counts = dict(counts)
         self._limit = block_limit(len(counts))
-        self._streams: Dict[Hashable, DecisionStream] = dict()
+        self._streams: Dict[Hashable, Union[DecisionStream, ConstantStream]] = dict()
         """ the decision streams of the counted labels that occurred: made on a label's first record, so that memory
         grows with the labels of the stream, not with those of the counts file """
         self.decisions: Dict[Hashable, Iterator[int]] = dict()
@@ -381,9 +431,14 @@ class ExactSampler:
             stream = self._streams.get(counted)
             if stream is None:
                 n = self._counts[counted]
-                # the first block holds all the label's records, up to the limit: one numpy call for a small label
-                stream = self._streams[counted] = DecisionStream(exact_block(self._rng, n, self._targets[counted]),
-                                                                 self._limit, first=n)
+                base, extra = divmod(self._targets[counted], n) if n > 0 else (0, 0)
+                if extra == 0:
+                    # no choice (a label kept, dropped or copied whole): every counted record is emitted base times
+                    stream = ConstantStream(base, n)
+                else:
+                    # the first block holds all the label's records, up to the limit: one numpy call for a small label
+                    stream = DecisionStream(exact_block(self._rng, n, self._targets[counted]), self._limit, first=n)
+                self._streams[counted] = stream
             iterator = stream.iterator
         else:
             iterator = self._fallback.decisions_of(label)
