@@ -57,6 +57,26 @@ def test_marked_originals_carry_copy_number_zero(tmp_path):
     assert [r.annotation for r in out] == ["a", "a", "a", "b", None]
 
 
+def test_a_marked_original_and_its_copies_read_the_image_once(tmp_path, monkeypatch):
+    """With --mark_originals, a kept record's marked original and its copies come from one snapshot: the image
+    bytes are taken once per kept record (counted at the package's own written_bytes), not once for the original
+    and again for the copies."""
+    import idc.balance.records as records_module
+    taken = []
+    real = records_module.written_bytes
+    monkeypatch.setattr(records_module, "written_bytes", lambda item: taken.append(item.image_name) or real(item))
+    path = write_json(tmp_path, {"a": 3.0, "b": 1.0}, "corr.json")
+    out = run_pipeline(ic_records(["a", "b", "a"]), [BalanceLabels(label_correction=path, seed=1, mark_originals=True)])
+    assert taken == ["img0000000.jpg", "img0000001.jpg", "img0000002.jpg"]
+    assert [(r.image_name, r.get_metadata()["balance_copy"]) for r in out] == [
+        ("img0000000.jpg", 0), ("img0000000~1.jpg", 1), ("img0000000~2.jpg", 2), ("img0000001.jpg", 0),
+        ("img0000002.jpg", 0), ("img0000002~1.jpg", 1), ("img0000002~2.jpg", 2)]
+    # the copies' metadata are their own: changing one changes no other
+    out[1].get_metadata()["x"] = 1
+    assert [r.get_metadata() for r in out[:3]] == [{"balance_copy": 0}, {"balance_copy": 1, "x": 1},
+                                                   {"balance_copy": 2}]
+
+
 @pytest.mark.parametrize("mark", [True, False])
 def test_only_copies_go_through_a_conditional_sub_flow(tmp_path, mark):
     """The framework's sub-process applies its sub-flow to every record without the field: with

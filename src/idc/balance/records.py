@@ -292,7 +292,7 @@ class PendingCopies:
     """
     __slots__ = ("snapshot", "prefix", "suffix", "number", "last")
 
-    def __init__(self, item: ImageData, name: Optional[str], copies: int):
+    def __init__(self, item: ImageData, name: Optional[str], copies: int, snapshot: Optional[RecordSnapshot] = None):
         """
         :param item: the original record
         :type item: ImageData
@@ -300,6 +300,8 @@ class PendingCopies:
         :type name: str
         :param copies: how many copies to make, at least 1
         :type copies: int
+        :param snapshot: the original's snapshot if already taken (see :func:`marked_outputs`), None to take it
+        :type snapshot: RecordSnapshot
         :raises BalanceError: if the image cannot be read or encoded, or the copies' names are too long
         """
         self.prefix, self.suffix = (None, None) if name is None else copy_name_parts(name)
@@ -308,7 +310,7 @@ class PendingCopies:
             if len(os.fsencode(longest)) > MAX_NAME_BYTES:
                 raise BalanceError("image '%s': its copies' names (e.g. '%s') would be longer than the %d bytes file "
                                    "systems allow for a file name" % (name, longest, MAX_NAME_BYTES))
-        self.snapshot = RecordSnapshot(item)
+        self.snapshot = RecordSnapshot(item) if snapshot is None else snapshot
         self.number = 0
         self.last = copies
 
@@ -330,6 +332,29 @@ class PendingCopies:
         Whether all copies have been made.
         """
         return self.number >= self.last
+
+
+def marked_outputs(item: ImageData, name: Optional[str], emitted: int) -> List:
+    """
+    Returns what a kept record outputs in a run that marks originals: the marked original
+    (see :func:`mark_original`), then its pending copies if it has any, made from one
+    snapshot, so that the image is read once.
+
+    :param item: the original record
+    :type item: ImageData
+    :param name: the original's image name before escaping (for the copies' names)
+    :type name: str
+    :param emitted: how many times the record is output, itself included (at least 1)
+    :type emitted: int
+    :return: the marked original, and the pending copies if emitted > 1
+    :rtype: list
+    :raises BalanceError: if the image cannot be read or encoded, or the copies' names are too long
+    """
+    snapshot = RecordSnapshot(item)
+    result = [snapshot.record(item.image_name, ORIGINAL_NUMBER, last=emitted <= 1)]
+    if emitted > 1:
+        result.append(PendingCopies(item, name, emitted - 1, snapshot))
+    return result
 
 
 class NameEscaper:

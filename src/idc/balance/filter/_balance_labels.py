@@ -18,7 +18,7 @@ from idc.balance.core import (read_correction, sum_counts, check_probability, ch
                               ABSENT_FROM_FILE, check_flag, check_whole_number, KeyedDraws,
                               shard_targets)
 from idc.balance.records import classification_label, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD, \
-    MARK_ORIGINALS_HELP, mark_original
+    MARK_ORIGINALS_HELP, mark_original, marked_outputs
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
 
@@ -496,7 +496,10 @@ class BalanceLabels(LazyOutputFilter, PlaceholderSupporter, AliasSupporter):
                 continue
             emitted = next(decisions_of(label)) if emit is None else emit(label, item.image_name or "")
             if emitted > 0:
-                output.append(mark_original(item) if mark else item)
+                if mark:
+                    output.extend(marked_outputs(item, item.image_name if escaper is None else name, emitted))
+                    continue
+                output.append(item)
                 if emitted > 1:
                     output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
 

@@ -15,7 +15,7 @@ from idc.balance.core import (BalanceError, Plan, Signature, SignatureSampler, S
                               write_atomically, check_repeat_limit, MAX_COUNT, DEFAULT_MAX_COPIES,
                               CHANGES_NOTE)
 from idc.balance.records import record_labels, PendingCopies, NameEscaper, SplitSelector, DEFAULT_SPLIT_FIELD, \
-    MARK_ORIGINALS_HELP, mark_original
+    MARK_ORIGINALS_HELP, mark_original, marked_outputs
 from ._run_guards import OUTPUT_CLAIMS
 from ._split_options import add_split_options
 from ._stream import LazyOutputFilter, process_as_batch, not_initialized
@@ -417,7 +417,10 @@ class BalanceMultiLabel(LazyOutputFilter, PlaceholderSupporter):
                 continue
             emitted = next(decisions_of(signature_of(labels_of(item, label_key))))
             if emitted > 0:
-                output.append(mark_original(item) if mark else item)
+                if mark:
+                    output.extend(marked_outputs(item, item.image_name if escaper is None else name, emitted))
+                    continue
+                output.append(item)
                 if emitted > 1:
                     output.append(PendingCopies(item, item.image_name if escaper is None else name, emitted - 1))
 
