@@ -44,6 +44,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
+from idc.balance.core import BalanceError, atomic_output, check_output_file, write_atomically
+
 BIN = Path(sys.executable).parent
 UNBALANCED = "unbalanced"
 UNDERSAMPLE = "undersample"
@@ -557,9 +559,8 @@ def plot(figures: Dict, models: List[str], strategies: List[str], profile: List[
     axes[0][0].set_ylabel("test recall (mean over seeds, band: ± 1 s.e.)")
     axes[0][-1].legend(loc="lower left", fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
+    with atomic_output(str(path)) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
 
@@ -608,9 +609,11 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error("--test_per_class: at least 1, got %d" % ns.test_per_class)
     for option, path in [("--plot", ns.plot), ("--results", ns.results)]:
         if path is not None:
-            problem = output_problem(path)
-            if problem is not None:
-                parser.error("%s '%s': %s" % (option, path, problem))
+            # a run of minutes must not end in a lost result: the package's own probe, before the run
+            try:
+                check_output_file(path, option)
+            except BalanceError as e:
+                parser.error(str(e))
     if (ns.plot is not None) and not ns.plot.lower().endswith(".png"):
         parser.error("--plot '%s': the plot is a PNG file, its name must end in .png" % ns.plot)
     if (ns.work is not None) and os.path.exists(ns.work) and not os.path.isdir(ns.work):
@@ -619,23 +622,6 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error("--largest %d + --test_per_class %d: the digits' smallest class has only %d images"
                      % (ns.largest, ns.test_per_class, FEWEST_DIGITS))
     return ns
-
-
-def output_problem(path: str) -> Optional[str]:
-    """
-    Probes an output file before the run (a run of minutes must not end in a lost result).
-
-    :return: what prevents writing it, None if nothing
-    :rtype: str
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        return "is a directory"
-    if not os.path.isdir(folder):
-        return "its folder does not exist"
-    if not os.access(folder, os.W_OK):
-        return "its folder cannot be written"
-    return None
 
 
 def main(args: Optional[List[str]] = None):
@@ -688,12 +674,9 @@ def main(args: Optional[List[str]] = None):
         plot(figures, ns.models, strategies, profile, Path(ns.plot))
         print("plot: %s" % ns.plot)
     if ns.results is not None:
-        tmp = ns.results + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"profile": profile, "test_per_class": ns.test_per_class, "models": ns.models,
-                       "strategies": strategies, "seeds": results, "summary": figures,
-                       "paired_macro_f1": pairs}, f, indent=1)
-        os.replace(tmp, ns.results)
+        write_atomically(ns.results, json.dumps({"profile": profile, "test_per_class": ns.test_per_class,
+                                                 "models": ns.models, "strategies": strategies, "seeds": results,
+                                                 "summary": figures, "paired_macro_f1": pairs}, indent=1))
         print("results: %s" % ns.results)
     print("%.0f s" % (time.time() - start))
 

@@ -29,7 +29,7 @@ def test_stream_counts_what_it_handed_out_across_blocks():
 
 
 def test_constant_stream_counts_what_it_handed_out():
-    stream = ConstantStream(3, 4, 0)
+    stream = ConstantStream(3, 4)
     assert stream.handed_out() == (0, 0)
     taken = [next(stream.iterator) for _ in range(6)]
     # 4 counted records emitted 3 times each, then records beyond the count dropped

@@ -105,28 +105,25 @@ ENDLESS = sys.maxsize
 class ConstantStream:
     """
     The decisions of a label with no choice left: its first `count` records are each
-    emitted `value` times, any later ones `after` times. Two C-level repeats chained, no
+    emitted `value` times, any later ones dropped (0: the target is met). Two C-level repeats chained, no
     blocks and no generator: a label's first record costs a fraction of what a
     :class:`DecisionStream` costs to set up, which counts where most labels (or
     signatures) have a handful of records. It counts what it handed out from the repeats'
     remaining lengths, as a DecisionStream does, with no counter per record.
     """
-    __slots__ = ("iterator", "_value", "_count", "_after", "_first", "_rest")
+    __slots__ = ("iterator", "_value", "_count", "_first", "_rest")
 
-    def __init__(self, value: int, count: int = ENDLESS, after: int = 0):
+    def __init__(self, value: int, count: int = ENDLESS):
         """
         :param value: the emissions of each of the first count records
         :type value: int
         :param count: how many records get value (ENDLESS: all)
         :type count: int
-        :param after: the emissions of every later record
-        :type after: int
         """
         self._value = value
         self._count = count
-        self._after = after
         self._first = itertools.repeat(value, count)
-        self._rest = itertools.repeat(after, ENDLESS)
+        self._rest = itertools.repeat(0, ENDLESS)
         self.iterator: Iterator[int] = itertools.chain(self._first, self._rest)
         """ the decisions: next() gives the number of emissions of the label's next record """
 
@@ -139,7 +136,7 @@ class ConstantStream:
         """
         first = self._count - operator.length_hint(self._first)
         rest = ENDLESS - operator.length_hint(self._rest)
-        return first + rest, first * self._value + rest * self._after
+        return first + rest, first * self._value
 
 
 def block_limit(labels: int) -> int:
